@@ -141,6 +141,60 @@ def metrics() -> None:
         typer.echo("")
 
 
+FLAGSHIP = ("normal(-4, 1)", "normal(4, 1)")
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.")[:48] or "geodesic"
+
+
+@app.command()
+@boundary
+def render(
+    p: Annotated[Optional[str], typer.Argument(help=SPEC_HELP + "; default normal(-4, 1)", show_default=False)] = None,
+    q: Annotated[Optional[str], typer.Argument(help="second distribution spec; default normal(4, 1)", show_default=False)] = None,
+    metric: Annotated[Optional[list[str]], typer.Option("--metric", "-m", help="metric, one panel each, in order (repeatable); default fisher and wasserstein")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="output file: .gif, .mp4, .webp or .png (filmstrip); default outputs/<name>.gif")] = None,
+    frames: Annotated[Optional[int], typer.Option("--frames", help="frames from start to end (excluding holds)")] = None,
+    duration: Annotated[Optional[float], typer.Option("--duration", help="seconds from start to end (default 4)")] = None,
+    fps: Annotated[Optional[float], typer.Option("--fps", help="frames per second (default 20; at most 50 for GIF)")] = None,
+    size: Annotated[Optional[str], typer.Option("--size", help="WxH in pixels (default 960x400 for three panels)")] = None,
+    theme: Annotated[str, typer.Option("--theme", help="light or dark")] = "light",
+    easing: Annotated[str, typer.Option("--easing", help="linear or smooth")] = "smooth",
+    hold: Annotated[Optional[float], typer.Option("--hold", help="seconds to pause on each endpoint (default 0.6)")] = None,
+    bounce: Annotated[bool, typer.Option("--bounce", help="play forward then back: a seamless loop")] = False,
+    title: Annotated[Optional[str], typer.Option("--title", help="headline (default: start -> end)")] = None,
+    param_space: Annotated[Optional[bool], typer.Option("--param-space/--no-param-space", help="parameter-space panel (default: on for normals and 3-category categoricals)", show_default=False)] = None,
+    strip: Annotated[int, typer.Option("--strip", help="snapshots per metric in a .png filmstrip")] = 5,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
+) -> None:
+    """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""
+    from pathlib import Path as FsPath
+
+    from .paths import geodesic
+    from .spec import parse
+
+    a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])
+    names = metric or ["fisher", "wasserstein"]
+    paths = [geodesic(a, b, m) for m in names]
+    if output is None:
+        name = "flagship" if (p, q) == (None, None) or (str(a), str(b)) == ("normal(-4, 1)", "normal(4, 1)") \
+            else f"{_slug(str(a))}--{_slug(str(b))}"
+        FsPath("outputs").mkdir(exist_ok=True)
+        output = f"outputs/{name}.gif"
+    from .render import render as do_render
+
+    anim = do_render(paths, output, frames=frames, duration=duration, fps=fps, size=size, theme=theme,
+                     easing=easing, hold=hold, bounce=bounce, title=title, param_space=param_space,
+                     strip=strip, progress=not quiet)
+    if not quiet:
+        what = "filmstrip" if anim.format == ".png" else f"{anim.frames} frames at {anim.fps:g} fps"
+        typer.echo(f"wrote {anim.path} ({anim.width}x{anim.height}, {what}, "
+                   f"{anim.size_bytes / 1024:.0f} KiB) in {anim.seconds:.2f} s", err=True)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         from . import __version__

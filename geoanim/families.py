@@ -43,6 +43,10 @@ def register(*names: str):
 def fmt(x: float) -> str:
     """Shortest text that parses back to exactly ``x`` (integers without a trailing '.0')."""
     x = float(x)
+    if not math.isfinite(x):
+        # int(inf) raises OverflowError: error messages such as "weights must be > 0 (got inf)"
+        # for the spec `1e400*normal(0, 1)` call fmt on non-finite values
+        return repr(x)
     if x == int(x) and abs(x) < 1e16:
         return str(int(x)) if x != 0 else ("-0" if math.copysign(1, x) < 0 else "0")
     return repr(x)
@@ -197,7 +201,7 @@ class Normal(Distribution):
 
     @property
     def var(self) -> float:
-        return self.std ** 2
+        return self.std * self.std  # not std ** 2: float ** raises OverflowError where * gives inf
 
     @property
     def breakpoints(self):
@@ -264,7 +268,7 @@ class Uniform(Distribution):
 
     @property
     def var(self) -> float:
-        return self.width ** 2 / 12.0
+        return self.width * self.width / 12.0  # * gives inf on overflow, ** raises
 
     @property
     def support(self):
@@ -315,7 +319,8 @@ class Exponential(Distribution):
 
     @property
     def var(self) -> float:
-        return 1.0 / self.rate ** 2
+        m = 1.0 / self.rate  # not 1 / rate ** 2: ZeroDivisionError when rate ** 2 underflows
+        return m * m
 
     @property
     def support(self):
@@ -369,7 +374,7 @@ class Laplace(Distribution):
 
     @property
     def var(self) -> float:
-        return 2.0 * self.scale ** 2
+        return 2.0 * self.scale * self.scale  # * gives inf on overflow, ** raises
 
     @property
     def breakpoints(self):
@@ -733,7 +738,8 @@ class Mixture(Distribution):
     @property
     def var(self) -> float:
         m = self.mean
-        return math.fsum(w * (c.var + (c.mean - m) ** 2) for w, c in zip(self.weights, self.components))
+        # (c.mean - m) * (...) rather than ** 2: float ** raises OverflowError where * gives inf
+        return math.fsum(w * (c.var + (c.mean - m) * (c.mean - m)) for w, c in zip(self.weights, self.components))
 
     @property
     def support(self):

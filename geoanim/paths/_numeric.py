@@ -21,11 +21,22 @@ def integrate_line(f: Callable[[float], float], lo: float, hi: float, breakpoint
 
     cuts = sorted({float(b) for b in breakpoints if lo < b < hi and math.isfinite(b)})
     edges = [lo, *cuts, hi]
+    # Infinite end pieces: x = a + s*y with s the distance from the middle of the cuts, so a tail
+    # far from the origin keeps its own scale (quad's own x = a + (1 - t)/t assumes scale 1 and
+    # lost 1e-4 of a cauchy(0, 1e4) tail beyond the last cut).
+    mid = 0.5 * (cuts[0] + cuts[-1]) if cuts else 0.0
     total = 0.0
     for a, b in zip(edges[:-1], edges[1:]):
         if a == b:
             continue
-        value, _ = quad(f, a, b, epsabs=EPSABS, epsrel=EPSREL, limit=400)
+        if math.isinf(b) and math.isfinite(a) and a - mid > 0:
+            s = a - mid
+            value, _ = quad(lambda y: s * f(a + s * y), 0.0, math.inf, epsabs=EPSABS, epsrel=EPSREL, limit=400)
+        elif math.isinf(a) and math.isfinite(b) and mid - b > 0:
+            s = mid - b
+            value, _ = quad(lambda y: s * f(b - s * y), 0.0, math.inf, epsabs=EPSABS, epsrel=EPSREL, limit=400)
+        else:
+            value, _ = quad(f, a, b, epsabs=EPSABS, epsrel=EPSREL, limit=400)
         total += value
     return total
 

@@ -1,0 +1,191 @@
+"""Render geodesics as side-by-side animations (GIF, MP4, WebP) or a PNG filmstrip.
+
+    >>> import geoanim
+    >>> p, q = geoanim.parse("normal(-4, 1)"), geoanim.parse("normal(4, 1)")
+    >>> paths = [geoanim.geodesic(p, q, m) for m in ("fisher", "wasserstein")]
+    >>> anim = geoanim.render(paths, "outputs/flagship.gif")   # in Jupyter, `anim` shows itself
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Sequence
+
+from ..errors import ValidationError
+from ..paths.base import Path
+
+DEFAULTS = dict(duration=4.0, fps=20.0, theme="light", easing="smooth", hold=0.6, bounce=False, strip=5)
+
+
+@dataclass
+class Animation:
+    """A rendered file; shows itself inline in Jupyter."""
+
+    path: FsPath
+    format: str
+    frames: int
+    fps: float
+    width: int
+    height: int
+    seconds: float = field(default=0.0)
+
+    @property
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.path.read_bytes()).decode()
+        if self.format == ".mp4":
+            return (f'<video width="{self.width}" controls autoplay loop muted playsinline>'
+                    f'<source src="data:video/mp4;base64,{data}" type="video/mp4"></video>')
+        mime = {".gif": "image/gif", ".webp": "image/webp", ".png": "image/png"}[self.format]
+        return f'<img src="data:{mime};base64,{data}" width="{self.width}" alt="geoanim render"/>'
+
+    def __repr__(self) -> str:
+        return (f"Animation({str(self.path)!r}, {self.width}x{self.height}, {self.frames} frames"
+                f" at {self.fps:g} fps, {self.size_bytes / 1024:.0f} KiB)")
+
+
+def default_size(n_panels: int) -> tuple[int, int]:
+    return (960, 400) if n_panels == 3 else (max(480, 330 * n_panels), 400)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'960x400' -> (960, 400), with a one-line error otherwise."""
+    try:
+        w, h = (int(v) for v in str(text).lower().replace("\u00d7", "x").split("x"))
+    except ValueError:
+        raise ValidationError(f"render: `size` must look like 960x400 (got {text!r})", param="size") from None
+    if not (160 <= w <= 7680 and 120 <= h <= 4320):
+        raise ValidationError(f"render: `size` must be between 160x120 and 7680x4320 pixels (got {text})", param="size")
+    return w, h
+
+
+def _check(name: str, value: float, lo: float, hi: float) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"render: `{name}` must be a number (got {value!r})", param=name) from None
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise ValidationError(f"render: `{name}` must be between {lo:g} and {hi:g} (got {value})", param=name)
+    return v
+
+
+def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *, frames: int | None = None,
+           duration: float | None = None, fps: float | None = None, size: tuple[int, int] | str | None = None,
+           theme: str = "light", easing: str = "smooth", hold: float | None = None, bounce: bool = False,
+           title: str | None = None, param_space: bool | None = None, strip: int = 5,
+           progress: bool = False) -> Animation:
+    """Render one panel per path, side by side, to ``out`` (.gif, .mp4, .webp or .png filmstrip).
+
+    Args:
+        paths: geodesics from :func:`geoanim.geodesic`, all between the same endpoints.
+        out: output file; None renders a GIF to a temporary file (handy in notebooks).
+        frames / duration: transition frames, or its length in seconds at ``fps`` (default 4 s).
+        fps: frames per second (default 20; at most 50 for GIF).
+        size: (width, height) in pixels or "WxH"; default 960x400 for three panels.
+        theme: "light" or "dark". easing: "linear" or "smooth".
+        hold: seconds to pause on each endpoint (default 0.6). bounce: play back to the start.
+        title: headline; default "start -> end". param_space: force the parameter panel on/off.
+        strip: snapshots per metric in a PNG filmstrip.
+        progress: show a progress bar on stderr.
+    """
+    from . import easing as easing_mod
+    from . import encode, layout
+
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    if not paths or not all(isinstance(p, Path) for p in paths):
+        raise ValidationError("render: `paths` must be geodesics from geoanim.geodesic()")
+    if out is None:
+        out = FsPath(tempfile.mkdtemp(prefix="geoanim-")) / "animation.gif"
+    out = FsPath(out)
+    fmt = encode.output_format(out)
+    encode.check_writable(out)
+    fps = _check("fps", DEFAULTS["fps"] if fps is None else fps, 1, 120)
+    if fmt == ".gif":
+        encode.gif_delay_check(fps)
+    if frames is not None and duration is not None:
+        raise ValidationError("render: give `frames` or `duration`, not both")
+    if frames is None:
+        duration = _check("duration", DEFAULTS["duration"] if duration is None else duration, 0.1, 600)
+        frames = max(2, int(round(duration * fps)))
+    else:
+        frames = int(_check("frames", frames, 2, 100_000))
+    hold = _check("hold", DEFAULTS["hold"] if hold is None else hold, 0, 60)
+    if theme not in ("light", "dark"):
+        raise ValidationError(f"render: `theme` must be light or dark (got {theme!r})", param="theme")
+    ease = easing_mod.get(easing)
+    for p in paths[1:]:
+        if (p.start, p.end) != (paths[0].start, paths[0].end):
+            raise ValidationError("render: all paths must join the same two distributions")
+
+    times = layout.timeline(frames, fps=fps, hold=hold, bounce=bounce, easing=ease)
+    plan = layout.plan(paths, times, param=param_space, title=title)
+    n_panels = len(paths) + (1 if plan.param else 0)
+    if size is None:
+        width, height = default_size(n_panels)
+    else:
+        width, height = parse_size(size) if isinstance(size, str) else parse_size(f"{size[0]}x{size[1]}")
+
+    from .artists import THEMES, FrameRenderer, _rgb, render_strip
+
+    th = THEMES[theme]
+    start = time.perf_counter()
+    if fmt == ".png":
+        render_strip(plan, out, k=int(_check("strip", strip, 2, 12)), size=size and (width, height), theme=th)
+        return Animation(out, fmt, 1, 0.0, *_png_size(out), seconds=time.perf_counter() - start)
+
+    fr = FrameRenderer(plan, width, height, th)
+    spec = encode.VideoSpec(width, height, fps, _rgb(th.bg), (_rgb(th.fg), _rgb(th.muted)))
+    passes = 2 if fmt == ".gif" else 1
+    bar = _progress(len(times) * passes) if progress else None
+    try:
+        n = encode.write_video(out, spec, lambda: (fr.frame(float(t)) for t in times),
+                               on_frame=bar.advance if bar else None)
+    finally:
+        fr.close()
+        if bar:
+            bar.close()
+    w2, h2 = (width + width % 2, height + height % 2) if fmt == ".mp4" else (width, height)
+    return Animation(out, fmt, n, fps, w2, h2, seconds=time.perf_counter() - start)
+
+
+def _png_size(path: FsPath) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.size
+
+
+class _progress:
+    """A rich progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, total: int):
+        self.bar = None
+        if not sys.stderr.isatty():
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("render", total=total)
+
+    def advance(self) -> None:
+        if self.bar:
+            self.bar.advance(self.task)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+__all__ = ["render", "Animation", "parse_size", "default_size"]

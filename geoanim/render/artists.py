@@ -1,0 +1,398 @@
+"""The only module that imports matplotlib: draw a frame's static parts once, update artists in place.
+
+A frame is: restore the cached static background, draw the few animated artists (fills, lines,
+stems, markers, a handful of short texts), and hand the canvas' RGBA buffer to the encoder
+without copying it. Layout is computed once, in pixels, so nothing shifts between frames.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon
+
+from .layout import Layout, Snapshot, num
+
+# Okabe-Ito: distinguishable with every common colour-vision deficiency
+METRIC_COLORS = {
+    "light": {"fisher": "#D55E00", "wasserstein": "#0072B2", "fisher-np": "#009E73"},
+    "dark": {"fisher": "#FF8A3D", "wasserstein": "#56B4E9", "fisher-np": "#2BC49A"},
+}
+MANY_ATOMS = 24  # above this, atoms are drawn as thin stems without dots
+
+EXTRA_COLORS = {"light": ["#CC79A7", "#E69F00", "#000000"], "dark": ["#E69ACB", "#F0C04A", "#FFFFFF"]}
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    bg: str
+    fg: str
+    muted: str
+    ghost: str
+    grid: str
+    fill_alpha: float
+
+    def color(self, metric: str, index: int) -> str:
+        colors = METRIC_COLORS[self.name]
+        if metric in colors:
+            return colors[metric]
+        extras = EXTRA_COLORS[self.name]
+        return extras[index % len(extras)]
+
+
+THEMES = {
+    "light": Theme("light", "#FFFFFF", "#1A1A1A", "#5F6368", "#9AA0A6", "#E3E5E8", 0.28),
+    "dark": Theme("dark", "#121417", "#E8EAED", "#A8ADB4", "#6E747C", "#2A2E33", 0.32),
+}
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    r, g, b = matplotlib.colors.to_rgb(color)
+    return int(round(r * 255)), int(round(g * 255)), int(round(b * 255))
+
+
+class Metrics:
+    """Pixel geometry of a W x H frame with a given number of panels."""
+
+    def __init__(self, width: int, height: int, n_panels: int, param: bool):
+        self.W, self.H = width, height
+        per_panel = width / n_panels
+        # font size in pixels: grows with the frame but stays readable on small renders
+        self.font = float(np.clip(min(height * 0.036, per_panel * 0.05), 10.5, 22.0))
+        f = self.font
+        self.header = 2.3 * f
+        self.top_block = 2.75 * f
+        self.bottom_block = 2.9 * f
+        self.gap = 2.6 * f
+        self.left_param = 3.6 * f
+        self.margin = 1.2 * f
+
+
+class DynamicText:
+    """Text that changes every frame, drawn by Pillow's FreeType straight into the frame buffer.
+
+    matplotlib re-lays-out and re-rasterises every glyph of a Text on each draw (about 1.5 ms a
+    label); Pillow renders a short label in about 0.2 ms. The font file is matplotlib's own, so
+    dynamic and static text look alike.
+    """
+
+    def __init__(self, x: float, baseline: float, size_px: float, color: str, *, anchor: str = "ls",
+                 family: str = "DejaVu Sans", weight: str = "normal"):
+        from matplotlib.font_manager import FontProperties, findfont
+        from PIL import ImageFont
+
+        self.font = ImageFont.truetype(findfont(FontProperties(family=family, weight=weight)), size_px)
+        self.x, self.y = int(round(x)), int(round(baseline))
+        self.anchor = anchor
+        self.color = np.array(_rgb(color), dtype=np.float32)
+        self.text = ""
+
+    def draw(self, frame: np.ndarray) -> None:
+        if not self.text:
+            return
+        mask, (ox, oy) = self.font.getmask2(self.text, mode="L", anchor=self.anchor)
+        w, h = mask.size
+        if w == 0 or h == 0:
+            return
+        alpha = np.asarray(mask, dtype=np.float32).reshape(h, w) / 255.0
+        x0, y0 = self.x + ox, self.y + oy
+        H, W = frame.shape[:2]
+        cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + w, W), min(y0 + h, H)
+        if cx0 >= cx1 or cy0 >= cy1:
+            return
+        a = alpha[cy0 - y0: cy1 - y0, cx0 - x0: cx1 - x0, None]
+        region = frame[cy0:cy1, cx0:cx1, :3]
+        region[...] = (region * (1.0 - a) + self.color * a + 0.5).astype(np.uint8)
+
+
+class FrameRenderer:
+    """Draws the frames of a Layout at W x H pixels; ``frame(i)`` returns a zero-copy RGBA buffer."""
+
+    def __init__(self, layout: Layout, width: int, height: int, theme: Theme, title: str | None = None):
+        self.layout = layout
+        self.theme = theme
+        self.W, self.H = width, height
+        n_metric = len(layout.paths)
+        n_panels = n_metric + (1 if layout.param else 0)
+        self.m = Metrics(width, height, n_panels, layout.param is not None)
+        self.fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.bg)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.pt = 72.0 / 100.0  # points per pixel at dpi 100
+        self.animated: list = []
+        self.texts: list[DynamicText] = []
+        self._build(title if title is not None else layout.title)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self.renderer = self.canvas.get_renderer()
+
+    # -- geometry --------------------------------------------------------------------------------
+    def _axes_rects(self) -> list[tuple[float, float, float, float]]:
+        m, W, H = self.m, self.W, self.H
+        n_metric = len(self.layout.paths)
+        has_param = self.layout.param is not None
+        bottom = m.bottom_block
+        top = H - m.header - m.top_block
+        height = top - bottom
+        lefts = [m.margin] * n_metric + ([m.left_param] if has_param else [])
+        total_left = sum(lefts) + m.gap * (len(lefts) - 1) + m.margin
+        width = (W - total_left) / len(lefts)
+        rects, x = [], 0.0
+        for i, left in enumerate(lefts):
+            x += left if i == 0 else m.gap + left - m.margin
+            rects.append((x / W, bottom / H, width / W, height / H))
+            x += width
+        return rects
+
+    def _text(self, x, y, s, *, size=1.0, color=None, weight="normal", ha="left"):
+        """Static text at figure fraction (x, baseline y)."""
+        return self.fig.text(x, y, s, fontsize=self.m.font * size * self.pt, color=color or self.theme.fg,
+                             fontweight=weight, ha=ha, va="baseline")
+
+    def _dynamic(self, x, y, *, size=1.0, color=None, ha="left", family="DejaVu Sans"):
+        """Per-frame text at figure fraction (x, baseline y)."""
+        t = DynamicText(x * self.W, (1 - y) * self.H, self.m.font * size, color or self.theme.fg,
+                        anchor="rs" if ha == "right" else "ls", family=family)
+        self.texts.append(t)
+        return t
+
+    def _style_axes(self, ax, *, show_y: bool):
+        th = self.theme
+        ax.set_facecolor(th.bg)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.spines["left"].set_visible(show_y)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_color(th.muted)
+        ax.tick_params(colors=th.muted, labelcolor=th.fg, labelsize=self.m.font * 0.86 * self.pt,
+                       length=3.5, width=0.8)
+        if not show_y:
+            ax.set_yticks([])
+        ax.xaxis.label.set_color(th.fg)
+        ax.yaxis.label.set_color(th.fg)
+        ax.xaxis.label.set_size(self.m.font * 0.9 * self.pt)
+        ax.yaxis.label.set_size(self.m.font * 0.9 * self.pt)
+
+    # -- construction ----------------------------------------------------------------------------
+    def _build(self, title: str) -> None:
+        lay, th, m = self.layout, self.theme, self.m
+        rects = self._axes_rects()
+        H, W = self.H, self.W
+        header_base = 1 - (m.header * 0.72) / H
+        self._text(rects[0][0], header_base, title, size=1.2)
+        self.t_text = self._dynamic(1 - m.margin / W, header_base, size=1.05, ha="right", color=th.muted)
+        self.panels = []
+        for i, (path, sampler) in enumerate(zip(lay.paths, lay.samplers)):
+            color = th.color(path.metric, i)
+            ax = self.fig.add_axes(rects[i])
+            self._style_axes(ax, show_y=False)
+            ax.set_xlim(*lay.xlim)
+            ax.set_ylim(*lay.ylim)
+            ax.set_xlabel("x", labelpad=2)
+            ax.locator_params(axis="x", nbins=5)
+            top_px = rects[i][1] * H + rects[i][3] * H
+            self._text(rects[i][0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color, weight="bold")
+            caption = self._dynamic(rects[i][0], (top_px + 0.45 * m.font) / H, size=0.88, color=th.muted)
+            x1, y1 = rects[i][0] + rects[i][2], rects[i][1] + rects[i][3]
+            corner = self._dynamic(x1 - 0.2 * m.font / W, y1 - 0.95 * m.font / H, size=0.8, ha="right",
+                                   color=th.muted, family="DejaVu Sans Mono")
+            for end in (sampler(0.0), sampler(1.0)):
+                self._draw_static_snapshot(ax, end)
+            probes = [sampler(t) for t in (0.0, 0.5, 1.0)]
+            has_curve = any(sn.curve_x.size for sn in probes)
+            has_atoms = any(sn.atoms_x.size for sn in probes)
+            fill = Polygon(np.zeros((2, 2)), closed=True, facecolor=color, alpha=th.fill_alpha, lw=0, animated=True)
+            line = Line2D([], [], color=color, lw=2.2, animated=True, solid_joinstyle="round")
+            stems = LineCollection([], colors=color, linewidths=2.6, animated=True)
+            dots = Line2D([], [], ls="none", marker="o", ms=m.font * 0.5, color=color, mec=th.bg, mew=1.0,
+                          animated=True, clip_on=False)
+            ax.add_patch(fill)
+            ax.add_line(line)
+            ax.add_collection(stems)
+            ax.add_line(dots)
+            # only artists that can show something are drawn per frame
+            self.animated.extend(([fill, line] if has_curve else []) + ([stems, dots] if has_atoms else []))
+            self.panels.append(dict(ax=ax, path=path, sampler=sampler, fill=fill, line=line, stems=stems,
+                                    dots=dots, caption=caption, corner=corner))
+        self.param_markers = []
+        if lay.param is not None:
+            self._build_param(rects[-1])
+
+    def _draw_static_snapshot(self, ax, snap: Snapshot) -> None:
+        th = self.theme
+        if snap.curve_x.size:
+            ax.plot(snap.curve_x[1:-1], snap.curve_y[1:-1], ls=(0, (3, 2.5)), lw=1.1, color=th.ghost, zorder=1)
+        if snap.atoms_x.size:
+            many = snap.atoms_x.size > MANY_ATOMS
+            if not many:  # dozens of dashed stems would hide the moving ones: keep just their tops
+                segs = [[(x, 0), (x, mm)] for x, mm in zip(snap.atoms_x, snap.atoms_m)]
+                ax.add_collection(LineCollection(segs, colors=th.ghost, linewidths=1.1, linestyles=(0, (3, 2.5)),
+                                                 zorder=1))
+            ax.plot(snap.atoms_x, snap.atoms_m, ls="none", marker="o", mfc="none", mec=th.ghost,
+                    ms=self.m.font * (0.3 if many else 0.45), zorder=1, clip_on=False)
+
+    def _build_param(self, rect) -> None:
+        lay, th, m = self.layout, self.theme, self.m
+        ps = lay.param
+        ax = self.fig.add_axes(rect)
+        self._style_axes(ax, show_y=ps.kind == "normal")
+        top_px = rect[1] * self.H + rect[3] * self.H
+        self._text(rect[0] - (m.left_param - m.margin) / self.W * 0, (top_px + 1.45 * m.font) / self.H, ps.title,
+                   size=1.08, weight="bold")
+        ax.set_xlim(*ps.xlim)
+        ax.set_ylim(*ps.ylim)
+        if ps.kind == "normal":
+            ax.set_xlabel(ps.xlabel, labelpad=2)
+            ax.set_ylabel(ps.ylabel, labelpad=3)
+            ax.locator_params(axis="both", nbins=5)
+            ax.grid(True, color=th.grid, lw=0.8, zorder=0)
+        else:
+            ax.axis("off")
+            tri = np.array([[0, 0], [1, 0], [0.5, math.sqrt(3) / 2], [0, 0]])
+            ax.plot(tri[:, 0], tri[:, 1], color=th.muted, lw=1.0)
+            for (vx, vy), text, ha, va in zip(tri[:3], ps.vertex_labels, ("center", "center", "center"),
+                                               ("top", "top", "bottom")):
+                ax.text(vx, vy + (-0.035 if va == "top" else 0.035), text, ha=ha, va=va, color=th.fg,
+                        fontsize=m.font * 0.82 * self.pt)
+        n = len(ps.curves)
+        for i, (xs, ys, dashed) in enumerate(ps.curves):
+            color = th.color(lay.paths[i].metric, i)
+            # earlier paths are drawn wider, so a later path along the same curve leaves them visible
+            ax.plot(xs, ys, color=color, lw=2.0 + 2.2 * (n - 1 - i), ls=(0, (4, 2.5)) if dashed else "-",
+                    zorder=2, solid_capstyle="round")
+        left_out = [lay.paths[i].title for i, (xs, _, _) in enumerate(ps.curves) if np.isnan(xs).any()]
+        if left_out:
+            ax.text(0.5, -0.1, f"{' and '.join(left_out)} moves mass between\nlocations: off the simplex",
+                    transform=ax.transAxes, ha="center", va="top", color=th.muted, fontsize=m.font * 0.78 * self.pt)
+        ends = [ps.point(0, 0.0), ps.point(0, 1.0)]
+        ax.plot([e[0] for e in ends], [e[1] for e in ends], ls="none", marker="s", ms=m.font * 0.42,
+                color=th.muted, zorder=3)
+        for i, path in enumerate(lay.paths):
+            color = th.color(path.metric, i)
+            mk = Line2D([], [], ls="none", marker="o", ms=m.font * 0.62, color=color, mec=th.bg, mew=1.4,
+                        animated=True, zorder=4)
+            ax.add_line(mk)
+            self.animated.append(mk)
+            self.param_markers.append(mk)
+
+    # -- per frame -------------------------------------------------------------------------------
+    def update(self, t: float) -> None:
+        for panel in self.panels:
+            snap = panel["sampler"](t)
+            path = panel["path"]
+            if snap.curve_x.size:
+                xy = np.column_stack([snap.curve_x, snap.curve_y])
+                panel["fill"].set_xy(xy)
+                panel["line"].set_data(snap.curve_x[1:-1], snap.curve_y[1:-1])
+            else:
+                panel["fill"].set_xy(np.zeros((2, 2)))
+                panel["line"].set_data([], [])
+            if snap.atoms_x.size:
+                segs = np.zeros((snap.atoms_x.size, 2, 2))
+                segs[:, :, 0] = snap.atoms_x[:, None]
+                segs[:, 1, 1] = snap.atoms_m
+                panel["stems"].set_segments(segs)
+                many = snap.atoms_x.size > MANY_ATOMS
+                panel["stems"].set_linewidth(1.6 if many else 2.6)
+                panel["dots"].set_data(([], []) if many else (snap.atoms_x, snap.atoms_m))
+            else:
+                panel["stems"].set_segments([])
+                panel["dots"].set_data([], [])
+            panel["caption"].text = _caption(t, path.length)
+            panel["corner"].text = snap.label
+        self.t_text.text = f"t = {t:.2f}"
+        ps = self.layout.param
+        if ps is not None:
+            for i, mk in enumerate(self.param_markers):
+                x, y = ps.point(i, t)
+                mk.set_data([x], [y])
+
+    def frame(self, t: float) -> memoryview:
+        """Draw the frame at t and return the canvas' RGBA buffer (valid until the next frame)."""
+        self.update(t)
+        self.canvas.restore_region(self.background)
+        for artist in self.animated:
+            self.fig.draw_artist(artist)
+        buf = self.canvas.buffer_rgba()
+        frame = np.asarray(buf)
+        for text in self.texts:
+            text.draw(frame)
+        return buf
+
+    def close(self) -> None:
+        self.fig.clear()
+
+
+def _caption(t: float, length: float) -> str:
+    if math.isinf(length):
+        return "distance \u221e: no finite second moment"
+    return f"travelled {num(t * length)} of {num(length)}"
+
+
+def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, theme: Theme) -> None:
+    """A static filmstrip for papers: one row per metric, k snapshots from t=0 to t=1."""
+    from .encode import AtomicOutput, check_writable
+
+    rows = len(layout.paths)
+    width, height = size or (max(900, 200 * k + 190), 70 + 175 * rows)
+    m = Metrics(width, height, k + 1, False)
+    m.font = float(np.clip(min(height / rows * 0.085, width / (k + 1) * 0.075), 10.5, 20.0))
+    pt = 72.0 / 100.0
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.bg)
+    FigureCanvasAgg(fig)
+    label_w = 0.0
+    left = (m.font * 9.5) / width
+    top = 1 - (m.font * 2.6) / height
+    bottom = (m.font * 2.3) / height
+    gap_x, gap_y = (m.font * 0.9) / width, (m.font * 1.0) / height
+    cell_w = (1 - left - (m.font * 0.8) / width - gap_x * (k - 1)) / k
+    cell_h = (top - bottom - gap_y * (rows - 1)) / rows
+    ts = np.linspace(0.0, 1.0, k)
+    fig.text(left, 1 - (m.font * 1.3) / height, layout.title, fontsize=m.font * 1.15 * pt, color=theme.fg, va="center")
+    helper = FrameRenderer.__new__(FrameRenderer)  # reuse the styling helpers without a frame
+    helper.theme, helper.m, helper.pt = theme, m, pt
+    for r, (path, sampler) in enumerate(zip(layout.paths, layout.samplers)):
+        color = theme.color(path.metric, r)
+        y0 = top - (r + 1) * cell_h - r * gap_y
+        fig.text(label_w + (m.font * 0.6) / width, y0 + cell_h * 0.62, path.label.replace(" on ", "\non "),
+                 fontsize=m.font * 0.95 * pt, color=color, fontweight="bold", va="center")
+        fig.text(label_w + (m.font * 0.6) / width, y0 + cell_h * 0.22, f"length {num(path.length)}",
+                 fontsize=m.font * 0.82 * pt, color=theme.muted, va="center")
+        for c, t in enumerate(ts):
+            ax = fig.add_axes((left + c * (cell_w + gap_x), y0, cell_w, cell_h))
+            helper._style_axes(ax, show_y=False)
+            ax.set_xlim(*layout.xlim)
+            ax.set_ylim(*layout.ylim)
+            ax.locator_params(axis="x", nbins=4)
+            if r < rows - 1:
+                ax.set_xticklabels([])
+            if r == 0:
+                ax.set_title(f"t = {t:g}", fontsize=m.font * 0.95 * pt, color=theme.fg, pad=m.font * 0.4 * pt)
+            helper._draw_static_snapshot(ax, sampler(0.0))
+            helper._draw_static_snapshot(ax, sampler(1.0))
+            snap = sampler(float(t))
+            if snap.curve_x.size:
+                ax.add_patch(Polygon(np.column_stack([snap.curve_x, snap.curve_y]), closed=True, facecolor=color,
+                                     alpha=theme.fill_alpha, lw=0))
+                ax.plot(snap.curve_x[1:-1], snap.curve_y[1:-1], color=color, lw=1.8)
+            if snap.atoms_x.size:
+                ax.add_collection(LineCollection([[(x, 0), (x, mm)] for x, mm in zip(snap.atoms_x, snap.atoms_m)],
+                                                 colors=color, linewidths=2.2))
+                ax.plot(snap.atoms_x, snap.atoms_m, ls="none", marker="o", ms=m.font * 0.4, color=color, clip_on=False)
+    target = check_writable(out)
+    tmp = AtomicOutput(target, ".png")
+    try:
+        fig.savefig(tmp.tmp, format="png", facecolor=theme.bg, dpi=100)
+        tmp.commit()
+    finally:
+        tmp.discard()

@@ -1,0 +1,416 @@
+"""Everything about a render that is decided before drawing: pure numpy, no matplotlib.
+
+* the timeline: the geodesic parameter t of every frame (easing, holds, bounce),
+* samplers: t -> Snapshot (density curve and atoms) for one path, with the per-path work
+  (endpoint quantiles, square-root densities) done once so frames cost a few vector operations,
+* axis limits fixed once from all frames, so axes never jump,
+* the parameter-space panel's curves (normals: the (mean, std) half-plane; 3 categories: the simplex).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import families as fam
+from ..errors import ValidationError
+from ..paths.base import Path
+from ..paths.fisher import FisherNPPoint
+from ..paths.wasserstein import QuantilePoint
+
+GRID = 480  # points across the x range (about 1.5 per pixel); each frame adds the law's own feature points
+
+
+# ---------------------------------------------------------------------------------------------
+# timeline
+# ---------------------------------------------------------------------------------------------
+
+
+def timeline(transition_frames: int, *, fps: float, hold: float = 0.0, bounce: bool = False,
+             easing: Callable = lambda s: s) -> np.ndarray:
+    """The geodesic parameter t of every frame.
+
+    ``transition_frames`` frames go from t=0 to t=1 (both included) through ``easing``; each
+    endpoint is held for ``hold`` seconds; ``bounce`` plays the transition back so the loop is
+    seamless (the return omits both endpoints, which the holds or the next loop show).
+    """
+    if transition_frames < 2:
+        raise ValidationError(f"render: `frames` must be >= 2 (got {transition_frames})", param="frames")
+    s = np.linspace(0.0, 1.0, transition_frames)
+    ts = np.clip(np.asarray(easing(s), dtype=float), 0.0, 1.0)
+    ts[0], ts[-1] = 0.0, 1.0
+    h = int(round(hold * fps))
+    parts = [np.zeros(h), ts, np.ones(h)]
+    if bounce:
+        parts.append(ts[-2:0:-1])
+    return np.concatenate(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# snapshots
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one panel shows at one t: a density curve (closed polygon) and atoms."""
+
+    curve_x: np.ndarray
+    curve_y: np.ndarray
+    atoms_x: np.ndarray
+    atoms_m: np.ndarray
+    label: str
+
+    @property
+    def peak(self) -> float:
+        peaks = [0.0]
+        if self.curve_y.size:
+            peaks.append(float(np.max(self.curve_y)))
+        if self.atoms_m.size:
+            peaks.append(float(np.max(self.atoms_m)))
+        return max(peaks)
+
+
+_EMPTY = np.empty(0)
+_MINUS = "\u2212"
+
+
+def num(x: float, digits: int = 2) -> str:
+    """Fixed-decimals number with a real minus sign (labels keep their width as values change)."""
+    if not math.isfinite(x):
+        return "\u221e" if x > 0 else ("undefined" if math.isnan(x) else _MINUS + "\u221e")
+    s = f"{x:.{digits}f}"
+    if s.startswith("-") and float(s) == 0:
+        s = s[1:]
+    return s.replace("-", _MINUS)
+
+
+def short_label(d: fam.Distribution) -> str:
+    """A compact description of a distribution for the panel corner."""
+    if isinstance(d, fam.Normal):
+        return f"N({num(d.mean)}, {num(d.std)}\u00b2)"
+    if isinstance(d, fam.Laplace):
+        return f"Laplace({num(d.loc)}, {num(d.scale)})"
+    if isinstance(d, fam.Cauchy):
+        return f"Cauchy({num(d.loc)}, {num(d.scale)})"
+    if isinstance(d, fam.Uniform):
+        return f"U({num(d.low)}, {num(d.high)})"
+    if isinstance(d, fam.Exponential):
+        return f"Exp(rate {num(d.rate)})"
+    if isinstance(d, fam.Poisson):
+        return f"Poisson({num(d.rate)})"
+    if isinstance(d, fam.Categorical) and len(d.probs) <= 4:
+        return "p = (" + ", ".join(num(p) for p in d.probs) + ")"
+    if d.kind == "discrete" and d.atoms()[0].size == 1:
+        return f"\u03b4({num(float(d.atoms()[0][0]))})"
+    m, v = d.mean, d.var
+    if not math.isfinite(v):
+        return "heavy tails: no mean or variance" if math.isnan(m) else "infinite variance"
+    return f"mean {num(m)}, sd {num(math.sqrt(v))}"
+
+
+def _g(x: float) -> str:
+    return f"{x:.4g}".replace("-", _MINUS)
+
+
+def title_label(d: fam.Distribution) -> str:
+    """An exact, compact name for an endpoint: N(−4, 1²), U(1, 3), δ(0), ... (spec text otherwise)."""
+    if isinstance(d, fam.Normal):
+        return f"N({_g(d.mean)}, {_g(d.std)}²)"
+    if isinstance(d, fam.Uniform):
+        return f"U({_g(d.low)}, {_g(d.high)})"
+    if isinstance(d, fam.Exponential):
+        return f"Exp({_g(d.rate)})"
+    if isinstance(d, fam.Poisson):
+        return f"Poisson({_g(d.rate)})"
+    if isinstance(d, fam.Laplace):
+        return f"Laplace({_g(d.loc)}, {_g(d.scale)})"
+    if isinstance(d, fam.Cauchy):
+        return f"Cauchy({_g(d.loc)}, {_g(d.scale)})"
+    if isinstance(d, fam.Points) and len(d.locations) == 1:
+        return f"δ({_g(d.locations[0])})"
+    if isinstance(d, fam.Mixture):
+        return " + ".join(f"{_g(w)}·{title_label(c)}" for w, c in zip(d.weights, d.components))
+    return str(d)
+
+
+def feature_points(d: fam.Distribution) -> np.ndarray:
+    """x values where a distribution's density has its features (peaks, walls, kinks)."""
+    z = np.linspace(-6.0, 6.0, 161)
+    if isinstance(d, fam.Normal):
+        return d.mean + d.std * z
+    if isinstance(d, (fam.Laplace, fam.Cauchy)):
+        return np.concatenate([d.loc + d.scale * z * (2.0 if isinstance(d, fam.Cauchy) else 1.5), [d.loc]])
+    if isinstance(d, fam.Uniform):
+        eps = 1e-9 * max(1.0, abs(d.low), abs(d.high))
+        return np.array([d.low - eps, d.low, d.high, d.high + eps])
+    if isinstance(d, fam.Exponential):
+        return np.concatenate([[-1e-12, 0.0], d.isf(np.geomspace(1e-6, 1.0, 200))])
+    if isinstance(d, fam.Mixture):
+        return np.concatenate([feature_points(c) for c in d.components])
+    if isinstance(d, FisherNPPoint):
+        return np.concatenate([feature_points(d.start), feature_points(d.end)])
+    if d.kind == "discrete":
+        return _EMPTY
+    u = np.linspace(0.001, 0.999, 200)
+    return np.concatenate([d.ppf(u), list(d.breakpoints)])
+
+
+class Sampler:
+    """t -> Snapshot for one path, on a fixed x window."""
+
+    def __init__(self, path: Path, xlim: tuple[float, float]):
+        self.path = path
+        self.xlim = xlim
+        self.grid = np.linspace(xlim[0], xlim[1], GRID)
+        self._quantile = None
+        if isinstance(path(0.5), QuantilePoint):
+            self._quantile = _QuantileCurve(path.start, path.end, self.grid)
+
+    def __call__(self, t: float) -> Snapshot:
+        d = self.path(t)
+        if self._quantile is not None and isinstance(d, QuantilePoint) and d.kind == "continuous":
+            x, y = self._quantile(t)
+            return Snapshot(x, y, _EMPTY, _EMPTY, short_label(d))
+        return snapshot(d, self.grid)
+
+
+def snapshot(d: fam.Distribution, grid: np.ndarray) -> Snapshot:
+    """Sample a distribution's density on the grid plus its own feature points, and its atoms."""
+    if d.kind == "discrete":
+        cx = cy = _EMPTY
+    else:
+        lo, hi = grid[0], grid[-1]
+        feats = feature_points(d)
+        feats = feats[(feats > lo) & (feats < hi)]
+        cx = np.union1d(grid, feats)
+        cy = np.asarray(d.pdf(cx), dtype=float)
+        cx = np.concatenate([[cx[0]], cx, [cx[-1]]])
+        cy = np.concatenate([[0.0], cy, [0.0]])  # close the polygon on the axis
+    if d.kind == "continuous":
+        ax_, am = _EMPTY, _EMPTY
+    else:
+        ax_, am = d.atoms()
+        keep = am > 1e-6 * (am.max() if am.size else 1.0)
+        ax_, am = ax_[keep], am[keep]
+    return Snapshot(cx, cy, ax_, am, short_label(d))
+
+
+class _QuantileCurve:
+    """The W2 interpolant drawn exactly as the parametric curve u -> (Q_t(u), 1 / Q_t'(u)).
+
+    Endpoint quantiles and quantile densities are computed once; each frame is a linear
+    combination. Jumps of a discrete endpoint's quantile leave gaps in the support, drawn at 0.
+    """
+
+    def __init__(self, p: fam.Distribution, q: fam.Distribution, grid: np.ndarray):
+        tails = np.geomspace(1e-7, 2e-3, 40)
+        u = np.concatenate([tails, np.linspace(2e-3, 1 - 2e-3, 300), 1 - tails[::-1]])
+        # add the levels at which each endpoint crosses the x grid, so steep stretches of a quantile
+        # function (valleys between modes) are sampled as finely in x as flat ones
+        for d in (p, q):
+            if d.kind == "continuous":
+                c = np.asarray(d.cdf(grid[::2]), dtype=float)
+                u = np.concatenate([u, c[(c > 1e-7) & (c < 1 - 1e-7)]])
+        breaks = []
+        for d in (p, q):
+            if d.kind != "continuous":
+                c = np.cumsum(d.atoms()[1])[:-1]
+                breaks.extend(c[(c > 1e-6) & (c < 1 - 1e-6)])
+        breaks = np.array(sorted(set(breaks)))
+        if breaks.size:
+            u = np.union1d(u, np.concatenate([breaks - 1e-10, breaks + 1e-10]))
+        u = np.unique(np.clip(u, 1e-9, 1 - 1e-9))
+        lo_support = [d.support[0] for d in (p, q)]
+        hi_support = [d.support[1] for d in (p, q)]
+        if all(math.isfinite(v) for v in lo_support):
+            u = np.concatenate([[0.0], u])
+        if all(math.isfinite(v) for v in hi_support):
+            u = np.concatenate([u, [1.0]])
+        self.u = u
+        self.qp = np.asarray(p.ppf(u), dtype=float)
+        self.qq = np.asarray(q.ppf(u), dtype=float)
+        self.sp = _slopes(p, u)
+        self.sq = _slopes(q, u)
+        # indices i where the quantile jumps between u[i] and u[i+1] (a gap in the support)
+        self.gaps = np.searchsorted(u, breaks) - 1 if breaks.size else np.empty(0, int)
+
+    def __call__(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        x = (1 - t) * self.qp + t * self.qq
+        with np.errstate(divide="ignore"):
+            y = 1.0 / ((1 - t) * self.sp + t * self.sq)
+        y = np.where(np.isfinite(y), y, 0.0)
+        if self.gaps.size:
+            # ..., (x_g, y_g), (x_g, 0), (x_g+1, 0), (x_g+1, y_g+1), ...: the curve drops to 0 across the gap
+            idx = np.repeat(self.gaps + 1, 2)
+            x = np.insert(x, idx, np.stack([x[self.gaps], x[self.gaps + 1]], axis=1).ravel())
+            y = np.insert(y, idx, 0.0)
+        x = np.concatenate([[x[0]], x, [x[-1]]])
+        y = np.concatenate([[0.0], y, [0.0]])
+        return x, y
+
+
+def _slopes(d: fam.Distribution, u: np.ndarray) -> np.ndarray:
+    """dF^-1/du = 1 / density at the quantile; 0 for atoms (flat quantile)."""
+    if d.kind == "discrete":
+        return np.zeros_like(u)
+    x = np.asarray(d.ppf(u), dtype=float)
+    dens = np.asarray(d.pdf(x), dtype=float)
+    with np.errstate(divide="ignore"):
+        s = np.where(dens > 0, 1.0 / dens, np.inf)
+    if d.kind == "mixed":
+        s = np.where(np.asarray(d.pmf(x)) > 0, 0.0, s)
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# limits
+# ---------------------------------------------------------------------------------------------
+
+
+def x_limits(paths: Sequence[Path], times: np.ndarray) -> tuple[float, float]:
+    """One x window for every panel and frame: the union of every frame's plotting range."""
+    ts = np.unique(np.concatenate([np.linspace(0, 1, 41), times]))
+    if ts.size > 121:
+        ts = np.unique(np.concatenate([np.linspace(0, 1, 121), [0.0, 1.0]]))
+    lo, hi = math.inf, -math.inf
+    for path in paths:
+        for t in ts:
+            a, b = path(float(t)).plot_range()
+            lo, hi = min(lo, a), max(hi, b)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        raise ValidationError("render: cannot find a finite x range for these distributions")
+    return lo, hi
+
+
+def y_limit(peaks: np.ndarray) -> float:
+    """One y top for every panel and frame, from the peak of every frame.
+
+    A path that concentrates (towards a point mass) has unbounded peaks; rather than squash every
+    other frame flat, the top then follows the bulk of the frames and the spike is clipped.
+    """
+    peaks = peaks[np.isfinite(peaks) & (peaks > 0)]
+    if peaks.size == 0:
+        return 1.0
+    top = float(peaks.max())
+    typical = float(np.median(peaks))
+    if top > 4.0 * typical:
+        top = min(top, 4.0 * typical, float(np.quantile(peaks, 0.9)))
+    return 1.2 * top  # headroom for the label in the panel's corner
+
+
+# ---------------------------------------------------------------------------------------------
+# parameter space
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParamSpace:
+    """The parameter-space panel: one curve per path, and where each path is at t."""
+
+    kind: str  # "normal" or "simplex"
+    curves: list[tuple[np.ndarray, np.ndarray, bool]]  # x, y, dashed (path leaves the family)
+    xlabel: str
+    ylabel: str
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    title: str
+    point: Callable[[int, float], tuple[float, float]]
+    vertex_labels: list[str] = field(default_factory=list)
+
+
+def _normal_coords(d: fam.Distribution) -> tuple[float, float]:
+    return d.mean, math.sqrt(d.var)
+
+
+def _simplex_coords(d: fam.Distribution, at: tuple[float, ...]) -> tuple[float, float]:
+    locs, masses = d.atoms()
+    p = np.zeros(3)
+    for x, m in zip(locs, masses):
+        p[at.index(float(x))] += m
+    return p[1] + 0.5 * p[2], p[2] * math.sqrt(3) / 2
+
+
+def param_space_kind(paths: Sequence[Path]) -> str | None:
+    p, q = paths[0].start, paths[0].end
+    if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
+        return "normal"
+    if isinstance(p, fam.Categorical) and isinstance(q, fam.Categorical) and len(p.probs) == 3 and p.at == q.at:
+        return "simplex"
+    return None
+
+
+def param_space(paths: Sequence[Path], requested: bool | None) -> ParamSpace | None:
+    """The parameter-space panel where it has meaning; None elsewhere (or when switched off)."""
+    kind = param_space_kind(paths)
+    if requested is False:
+        return None
+    if kind is None:
+        if requested:
+            raise ValidationError(
+                f"render: no parameter space to show for {paths[0].start} and {paths[0].end} "
+                "(normals have the (mean, std) half-plane, 3-category categoricals the simplex); "
+                "use --no-param-space")
+        return None
+    ts = np.linspace(0.0, 1.0, 241)
+    curves = []
+    if kind == "normal":
+        coords = _normal_coords
+        for path in paths:
+            pts = np.array([coords(path(float(t))) for t in ts])
+            curves.append((pts[:, 0], pts[:, 1], path.model != "normal"))
+        xs = np.concatenate([c[0] for c in curves])
+        ys = np.concatenate([c[1] for c in curves])
+        xpad = 0.12 * (xs.max() - xs.min()) or 1.0
+        return ParamSpace("normal", curves, "mean \u03bc", "std \u03c3", (xs.min() - xpad, xs.max() + xpad),
+                          (0.0, 1.15 * ys.max()), "paths in (\u03bc, \u03c3)",
+                          lambda i, t: coords(paths[i](t)))
+    at = paths[0].start.at
+
+    def coords(d):
+        try:
+            return _simplex_coords(d, at)
+        except ValueError:  # the path left the simplex (W2 moves atoms off the support)
+            return (math.nan, math.nan)
+
+    for path in paths:
+        pts = np.array([coords(path(float(t))) for t in ts])
+        if np.isnan(pts).any():
+            pts[:] = np.nan
+        curves.append((pts[:, 0], pts[:, 1], False))
+    return ParamSpace("simplex", curves, "", "", (-0.12, 1.12), (-0.12, 0.98), "paths on the simplex",
+                      lambda i, t: coords(paths[i](t)), [f"x = {fam.fmt(a)}" for a in at])
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole plan
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    paths: list[Path]
+    samplers: list[Sampler]
+    times: np.ndarray
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    param: ParamSpace | None
+    title: str
+
+
+def plan(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None, title: str | None = None) -> Layout:
+    """Fix everything that must not change between frames."""
+    paths = list(paths)
+    if not paths:
+        raise ValidationError("render: need at least one path")
+    xlim = x_limits(paths, times)
+    samplers = [Sampler(p, xlim) for p in paths]
+    unique_t = np.unique(times)
+    peaks = np.array([s(float(t)).peak for s in samplers for t in unique_t])
+    ylim = (0.0, y_limit(peaks))
+    if title is None:
+        title = f"{title_label(paths[0].start)}  \u2192  {title_label(paths[0].end)}"
+    return Layout(paths, samplers, times, xlim, ylim, param_space(paths, param), title)
