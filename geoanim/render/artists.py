@@ -159,6 +159,12 @@ class FrameRenderer:
         return self.fig.text(x, y, s, fontsize=self.m.font * size * self.pt, color=color or self.theme.fg,
                              fontweight=weight, ha=ha, va="baseline")
 
+    def _fit(self, text, width_px: float) -> None:
+        """Shrink a static label until it fits its panel (small renders), never below 8 px."""
+        renderer = self.canvas.get_renderer()
+        while text.get_window_extent(renderer).width > width_px and text.get_fontsize() > 8 * self.pt:
+            text.set_fontsize(text.get_fontsize() * 0.93)
+
     def _dynamic(self, x, y, *, size=1.0, color=None, ha="left", family="DejaVu Sans"):
         """Per-frame text at figure fraction (x, baseline y)."""
         t = DynamicText(x * self.W, (1 - y) * self.H, self.m.font * size, color or self.theme.fg,
@@ -201,7 +207,9 @@ class FrameRenderer:
             ax.set_xlabel("x", labelpad=2)
             ax.locator_params(axis="x", nbins=5)
             top_px = rects[i][1] * H + rects[i][3] * H
-            self._text(rects[i][0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color, weight="bold")
+            label = self._text(rects[i][0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color,
+                               weight="bold")
+            self._fit(label, rects[i][2] * W + 0.8 * m.gap)
             caption = self._dynamic(rects[i][0], (top_px + 0.45 * m.font) / H, size=0.88, color=th.muted)
             x1, y1 = rects[i][0] + rects[i][2], rects[i][1] + rects[i][3]
             corner = self._dynamic(x1 - 0.2 * m.font / W, y1 - 0.95 * m.font / H, size=0.8, ha="right",
@@ -268,7 +276,7 @@ class FrameRenderer:
         for i, (xs, ys, dashed) in enumerate(ps.curves):
             color = th.color(lay.paths[i].metric, i)
             # earlier paths are drawn wider, so a later path along the same curve leaves them visible
-            ax.plot(xs, ys, color=color, lw=2.0 + 2.2 * (n - 1 - i), ls=(0, (4, 2.5)) if dashed else "-",
+            ax.plot(xs, ys, color=color, lw=(1.4 + 1.2 * (n - 1 - i)) * m.font / 14, ls=(0, (4, 2.5)) if dashed else "-",
                     zorder=2, solid_capstyle="round")
         left_out = [lay.paths[i].title for i, (xs, _, _) in enumerate(ps.curves) if np.isnan(xs).any()]
         if left_out:
@@ -352,7 +360,7 @@ def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, t
     FigureCanvasAgg(fig)
     label_w = 0.0
     left = (m.font * 9.5) / width
-    top = 1 - (m.font * 2.6) / height
+    top = 1 - (m.font * 4.4) / height
     bottom = (m.font * 2.3) / height
     gap_x, gap_y = (m.font * 0.9) / width, (m.font * 1.0) / height
     cell_w = (1 - left - (m.font * 0.8) / width - gap_x * (k - 1)) / k

@@ -50,6 +50,7 @@ def check_writable(path: str | os.PathLike) -> FsPath:
         raise EncodeError(f"cannot write {p}: folder '{folder}' is not writable")
     if p.exists() and not os.access(p, os.W_OK):
         raise EncodeError(f"cannot write {p}: the file exists and is not writable")
+    AtomicOutput(p, p.suffix).discard()  # the permission bits can say yes where the file system says no
     return p
 
 
@@ -72,16 +73,22 @@ class AtomicOutput:
 
     def __init__(self, target: FsPath, suffix: str):
         self.target = target
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".partial" + suffix,
-                                    dir=str(target.parent) if str(target.parent) else ".")
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".partial" + suffix,
+                                        dir=str(target.parent) if str(target.parent) else ".")
+        except OSError as exc:
+            raise EncodeError(f"cannot write {target}: {exc.strerror or exc}") from None
         os.close(fd)
         self.tmp = FsPath(name)
 
     def commit(self) -> None:
         if self.tmp.stat().st_size == 0:
             raise EncodeError(f"encoder wrote nothing for {self.target}")
-        os.chmod(self.tmp, 0o644)
-        os.replace(self.tmp, self.target)
+        try:
+            os.chmod(self.tmp, 0o644)
+            os.replace(self.tmp, self.target)
+        except OSError as exc:
+            raise EncodeError(f"cannot write {self.target}: {exc.strerror or exc}") from None
 
     def discard(self) -> None:
         try:
