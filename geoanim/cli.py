@@ -195,6 +195,135 @@ def render(
                    f"{anim.size_bytes / 1024:.0f} KiB) in {anim.seconds:.2f} s", err=True)
 
 
+@app.command()
+@boundary
+def batch(
+    targets: Annotated[Optional[list[str]], typer.Argument(help="preset files or folders of *.toml (default: presets/)", show_default=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="parallel processes (default: number of cores)")] = None,
+    out_dir: Annotated[str, typer.Option("--out-dir", help="folder the jobs' outputs are relative to")] = "outputs",
+    force: Annotated[bool, typer.Option("--force", help="render even up-to-date outputs")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list the jobs and what would happen; render nothing")] = False,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a render option for every job, e.g. --set size=320x160 (repeatable)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
+) -> None:
+    """Render every job in preset files, in parallel; skip outputs that are up to date."""
+    from . import batch as B
+
+    overrides = B.parse_overrides(set_ or [])
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise typer.BadParameter("--jobs must be >= 1")
+    todo, known = B.plan(targets or ["presets"], out_dir, force=force, overrides=overrides)
+    if dry_run:
+        rows = [[r.job.name if r.job else "-", r.source, r.output or "-", r.status, r.error] for r in known]
+        rows += [[j.name, j.source, os.path.join(out_dir, j.output), "would render", ""] for j in todo]
+        typer.echo(_table(rows, ["job", "preset", "output", "status", "problem"]))
+        raise typer.Exit(2 if any(r.status == "failed" for r in known) else 0)
+    if todo:
+        os.makedirs(out_dir, exist_ok=True)
+    progress = _BatchProgress(len(todo), enabled=not quiet)
+    try:
+        results = B.run(todo, out_dir, workers=workers, overrides=overrides,
+                        on_start=progress.start, on_done=progress.done)
+    finally:
+        progress.close()
+    B.record(out_dir, results, overrides)
+    order = {id(j): i for i, j in enumerate(todo)}
+    results.sort(key=lambda r: order.get(id(r.job), 0))
+    everything = known + results
+    rows = [[r.job.name if r.job else "-", r.output or r.source, f"{r.seconds:.1f}" if r.status == "rendered" else "-",
+             f"{r.size / 1024:.0f} KiB" if r.size else "-", r.status if r.status != "failed" else f"FAILED: {r.error}"]
+            for r in everything]
+    typer.echo(_table(rows, ["job", "output", "seconds", "size", "status"]))
+    failed = sum(r.status == "failed" for r in everything)
+    rendered = sum(r.status == "rendered" for r in everything)
+    typer.echo(f"\n{rendered} rendered, {sum(r.status == 'up to date' for r in everything)} up to date, {failed} failed")
+    if failed:
+        raise typer.Exit(2)
+
+
+class _BatchProgress:
+    """One live display for the whole batch on stderr (a line per finished job when not a terminal)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.count, self.enabled = total, 0, enabled and total > 0
+        self.running: list[str] = []
+        self.bar = None
+        if self.enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("{task.description}"), console=Console(stderr=True))
+            self.task = self.bar.add_task("", total=total)
+            self.bar.start()
+
+    def start(self, job) -> None:
+        self.running.append(job.name)
+        self._refresh()
+
+    def done(self, result) -> None:
+        self.count += 1
+        if result.job and result.job.name in self.running:
+            self.running.remove(result.job.name)
+        if self.bar:
+            self.bar.update(self.task, completed=self.count)
+            if result.status == "failed":
+                self.bar.console.print(f"[red]failed[/red] {result.job.name if result.job else result.source}: {result.error}")
+        elif self.enabled:
+            what = f"failed: {result.error}" if result.status == "failed" else \
+                f"{result.output} ({result.seconds:.1f} s, {result.size / 1024:.0f} KiB)"
+            typer.echo(f"[{self.count}/{self.total}] {result.job.name}: {what}", err=True)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self.bar:
+            shown = ", ".join(self.running[:3]) + (" ..." if len(self.running) > 3 else "")
+            self.bar.update(self.task, description=f"rendering {shown}" if shown else "")
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+@app.command()
+@boundary
+def sweep(
+    p: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
+    q: Annotated[Optional[str], typer.Argument(help="second spec (default: P); with --var, may use the variable", show_default=False)] = None,
+    shift: Annotated[Optional[str], typer.Option("--shift", help="translate Q by s for s in A:B")] = None,
+    var: Annotated[Optional[str], typer.Option("--var", help="NAME=A:B: a variable the specs use, e.g. s=0:10")] = None,
+    metric: Annotated[Optional[list[str]], typer.Option("--metric", "-m", help="metric (repeatable); default fisher and wasserstein")] = None,
+    points: Annotated[int, typer.Option("--points", help="values of the parameter")] = 121,
+    output: Annotated[str, typer.Option("--output", "-o", help="figure file: .png or .svg")] = "outputs/sweep.png",
+    size: Annotated[str, typer.Option("--size", help="WxH in pixels")] = "900x420",
+    theme: Annotated[str, typer.Option("--theme", help="light or dark")] = "light",
+    as_json: Annotated[bool, typer.Option("--json", help="also print the numbers as JSON")] = False,
+) -> None:
+    """Plot distance against a parameter for each metric (e.g. two laws pulled apart)."""
+    from pathlib import Path as FsPath
+
+    from .errors import EncodeError
+    from .render import parse_size
+    from .sweep import sweep as compute
+
+    if FsPath(output).suffix.lower() not in (".png", ".svg"):
+        raise EncodeError(f"sweep: unsupported figure format '{FsPath(output).suffix or 'none'}' for {output}: use .png or .svg")
+    if theme not in ("light", "dark"):
+        raise EncodeError(f"sweep: `theme` must be light or dark (got {theme!r})")
+    width, height = parse_size(size)
+    data = compute(p, q, metric or ["fisher", "wasserstein"], shift=shift, var=var, points=points)
+    if output == "outputs/sweep.png":
+        FsPath("outputs").mkdir(exist_ok=True)
+    from .render.artists import THEMES, render_sweep
+
+    render_sweep(data, output, size=(width, height), theme=THEMES[theme])
+    if as_json:
+        _emit_json({"parameter": data.xlabel, "values": data.values.tolist(),
+                    "distances": {m: [_number(float(v)) for v in d] for m, d in data.distances.items()}})
+    typer.echo(f"wrote {output}", err=True)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         from . import __version__

@@ -21,8 +21,10 @@ MAX_LENGTH = 100_000
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 
 
-def parse(text: str) -> fam.Distribution:
+def parse(text: str, variables: dict[str, float] | None = None) -> fam.Distribution:
     """Parse a spec string into a validated distribution.
+
+    ``variables`` names numbers the spec may use, as in ``parse("uniform(s, s + 1)", {"s": 2})``.
 
     Raises:
         SpecError: the text is not a spec (syntax, unknown family, wrong arguments).
@@ -36,13 +38,16 @@ def parse(text: str) -> fam.Distribution:
         raise SpecError(f"spec too long ({len(text)} characters; the limit is {MAX_LENGTH})")
     _check_brackets(text)
     try:
-        tree = ast.parse(text.strip("\n"), mode="eval")
+        # strip all surrounding whitespace, not only newlines: " normal(0, 1)" was rejected with
+        # "unexpected indent"; spans are then relative to the stripped text the error carries
+        tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise _syntax_error(text, exc) from None
     except (ValueError, MemoryError, RecursionError) as exc:
-        raise SpecError(f"cannot parse spec: {exc}", text=text, span=(0, len(text))) from None
+        # the parser's MemoryError for deep nesting (e.g. 10000 minus signs) has an empty message
+        raise SpecError(f"cannot parse spec: {str(exc) or 'nested too deeply'}", text=text, span=(0, len(text))) from None
     try:
-        interp = _Interpreter(text.strip("\n"))
+        interp = _Interpreter(text.strip(), variables or {})
         value = _finish(interp.eval(tree.body), interp)
     except RecursionError:
         raise SpecError("spec is nested too deeply", text=text, span=(0, len(text))) from None
@@ -71,12 +76,12 @@ def _check_brackets(text: str) -> None:
 
 
 def _syntax_error(text: str, exc: SyntaxError) -> SpecError:
-    lines = text.strip("\n").split("\n")
+    lines = text.strip().split("\n")
     lineno = max(1, min(exc.lineno or 1, len(lines)))
     col = max(0, (exc.offset or 1) - 1)
     offset = sum(len(line) + 1 for line in lines[: lineno - 1]) + min(col, len(lines[lineno - 1]))
     msg = (exc.msg or "invalid syntax").replace("invalid syntax. Perhaps you forgot a comma?", "expected ',' between arguments")
-    return SpecError(f"invalid spec: {msg}", text=text.strip("\n"), span=(offset, offset + 1))
+    return SpecError(f"invalid spec: {msg}", text=text.strip(), span=(offset, offset + 1))
 
 
 def _span(text: str, node: ast.AST) -> tuple[int, int]:
@@ -134,8 +139,9 @@ def _load_derived() -> None:
 
 
 class _Interpreter:
-    def __init__(self, text: str):
+    def __init__(self, text: str, variables: dict[str, float] | None = None):
         self.text = text
+        self.variables = {k: float(v) for k, v in (variables or {}).items()}
 
     def fail(self, message: str, node: ast.AST, cls=SpecError) -> GeoanimError:
         return cls(message, text=self.text, span=_span(self.text, node))
@@ -213,6 +219,8 @@ class _Interpreter:
 
     # distributions -------------------------------------------------------------------------------
     def _Name(self, node: ast.Name):
+        if node.id in self.variables:
+            return self.variables[node.id]
         if node.id in ("inf", "nan"):
             raise self.fail(f"numbers must be finite (got {node.id})", node, ValidationError)
         if node.id in _SIGNATURES or node.id in fam.FAMILIES:

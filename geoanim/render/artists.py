@@ -74,7 +74,7 @@ class Metrics:
         self.header = 2.3 * f
         self.top_block = 2.75 * f
         self.bottom_block = 2.9 * f
-        self.gap = 2.6 * f
+        self.gap = 3.4 * f
         self.left_param = 3.6 * f
         self.margin = 1.2 * f
 
@@ -401,6 +401,51 @@ def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, t
     tmp = AtomicOutput(target, ".png")
     try:
         fig.savefig(tmp.tmp, format="png", facecolor=theme.bg, dpi=100)
+        tmp.commit()
+    finally:
+        tmp.discard()
+
+
+def render_sweep(data, out, *, size: tuple[int, int], theme: Theme) -> None:
+    """Distance against the swept parameter, one line per metric, written atomically (PNG or SVG)."""
+    from .encode import AtomicOutput, check_writable
+
+    width, height = size
+    font = float(np.clip(height * 0.034, 11, 20))
+    pt = 72.0 / 100.0
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.bg)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.09, 0.14, 0.62, 0.74))
+    helper = FrameRenderer.__new__(FrameRenderer)
+    helper.theme, helper.pt = theme, pt
+    helper.m = Metrics(width, height, 1, False)
+    helper.m.font = font
+    helper._style_axes(ax, show_y=True)
+    ax.grid(True, color=theme.grid, lw=0.8)
+    finite_max = 0.0
+    for i, (metric, d) in enumerate(data.distances.items()):
+        color = theme.color(metric, i)
+        shown = np.where(np.isfinite(d), d, np.nan)
+        if np.isfinite(shown).any():
+            finite_max = max(finite_max, float(np.nanmax(shown)))
+        label = data.labels[metric] + ("  (infinite)" if not np.isfinite(d).any() else "")
+        ax.plot(data.values, shown, color=color, lw=2.4, label=label)
+    if any(np.nanmax(np.where(np.isfinite(d), d, np.nan), initial=0) > 2.5 for d in data.distances.values()):
+        ax.axhline(math.pi, color=theme.muted, lw=1, ls=(0, (3, 3)))
+        ax.text(data.values[0], math.pi, " \u03c0", color=theme.muted, va="bottom", fontsize=font * 0.9 * pt)
+    ax.set_xlim(data.values[0], data.values[-1])
+    ax.set_ylim(0, max(finite_max * 1.08, 1.0))
+    ax.set_xlabel(data.xlabel)
+    ax.set_ylabel("distance")
+    fig.text(0.09, 0.94, data.title, fontsize=font * 1.05 * pt, color=theme.fg, va="center")
+    leg = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=font * 0.9 * pt)
+    for text in leg.get_texts():
+        text.set_color(theme.fg)
+    target = check_writable(out)
+    fmt = target.suffix.lower()
+    tmp = AtomicOutput(target, fmt)
+    try:
+        fig.savefig(tmp.tmp, format=fmt.lstrip("."), facecolor=theme.bg, dpi=100)
         tmp.commit()
     finally:
         tmp.discard()

@@ -1,0 +1,304 @@
+"""Preset files: TOML -> a list of frozen, validated jobs.
+
+A file holds ``[[job]]`` tables and an optional ``[defaults]`` table::
+
+    [defaults]
+    size = "720x300"
+
+    [[job]]
+    name = "separated-means"
+    caption = "Fisher-Rao widens then shifts; W2 slides."
+    start = "normal(-4, 1)"
+    end = "normal(4, 1)"
+    metrics = ["fisher", "wasserstein"]
+    output = "gallery/separated-means.gif"
+
+Every error names the file, the job and the key:
+``presets/x.toml: job "disjoint": metrics[1]: unknown metric "wasserstien" (did you mean "wasserstein"?)``.
+Each job is a pure function of its entry (plus the geoanim version), so ``Job.key`` decides whether
+an existing output is up to date, and any scheduler could map ``run_job`` over the list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from .errors import GeoanimError, PresetError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+# render options a job may set, with the Python type each must have (same names as `geoanim render`)
+OPTIONS: dict[str, tuple[type, ...]] = {
+    "frames": (int,),
+    "duration": (int, float),
+    "fps": (int, float),
+    "size": (str,),
+    "theme": (str,),
+    "easing": (str,),
+    "hold": (int, float),
+    "bounce": (bool,),
+    "title": (str,),
+    "param_space": (bool,),
+    "strip": (int,),
+}
+JOB_KEYS = ("name", "caption", "start", "end", "metrics", "output")
+TOP_KEYS = ("job", "defaults")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One render: endpoints, metrics, output (relative to the batch's out-dir) and options."""
+
+    name: str
+    start: str
+    end: str
+    metrics: tuple[str, ...]
+    output: str
+    options: tuple[tuple[str, Any], ...] = ()
+    caption: str = ""
+    source: str = ""
+
+    @property
+    def key(self) -> str:
+        """Digest of everything the output depends on: the entry, its options, the geoanim version."""
+        from . import __version__
+
+        blob = json.dumps({"start": self.start, "end": self.end, "metrics": self.metrics, "output": self.output,
+                           "options": self.options, "version": __version__}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def where(self) -> str:
+        return f'{self.source}: job "{self.name}"'
+
+
+def _norm(key: str) -> str:
+    return key.replace("-", "_")
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _check_option(where: str, key: str, value: Any) -> Any:
+    types = OPTIONS[key]
+    if isinstance(value, bool) and bool not in types:
+        raise PresetError(f"{where}: {key}: must be {' or '.join(t.__name__ for t in types)} (got {value!r})")
+    if not isinstance(value, types):
+        raise PresetError(f"{where}: {key}: must be {' or '.join(t.__name__ for t in types)} (got {value!r})")
+    return value
+
+
+def _validate_options(where: str, table: dict) -> dict[str, Any]:
+    from .render import easing, parse_size
+
+    out = {}
+    for raw, value in table.items():
+        key = _norm(raw)
+        if key in JOB_KEYS:
+            raise PresetError(f"{where}: {raw}: belongs in each [[job]] table")
+        if key not in OPTIONS:
+            raise PresetError(f"{where}: unknown key \"{raw}\"{_did_you_mean(key, [*OPTIONS, *JOB_KEYS])}")
+        out[key] = _check_option(where, key, value)
+    try:
+        if "size" in out:
+            parse_size(out["size"])
+        if "easing" in out:
+            easing.get(out["easing"])
+    except GeoanimError as exc:
+        raise PresetError(f"{where}: {exc.param or 'option'}: {exc.message.split(': ', 1)[-1]}") from None
+    if "theme" in out and out["theme"] not in ("light", "dark"):
+        raise PresetError(f"{where}: theme: must be light or dark (got {out['theme']!r})")
+    if "frames" in out and "duration" in out:
+        raise PresetError(f"{where}: give frames or duration, not both")
+    return out
+
+
+def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any]) -> Job:
+    from .paths import METRICS
+    from .paths.registry import ALIASES
+    from .render.encode import output_format
+    from .spec import parse
+
+    if not isinstance(entry, dict):
+        raise PresetError(f"{source}: job #{index + 1}: must be a table")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise PresetError(f"{source}: job #{index + 1}: name: required, a non-empty string")
+    where = f'{source}: job "{name}"'
+    for key in ("start", "end"):
+        if key not in entry:
+            raise PresetError(f"{where}: {key}: required (a distribution spec such as \"normal(0, 1)\")")
+        if not isinstance(entry[key], str):
+            raise PresetError(f"{where}: {key}: must be a spec string (got {entry[key]!r})")
+        try:
+            parse(entry[key])
+        except GeoanimError as exc:
+            raise PresetError(f"{where}: {key}: {exc.message} in {entry[key]!r}") from None
+    metrics = entry.get("metrics", ["fisher", "wasserstein"])
+    if isinstance(metrics, str) or not isinstance(metrics, list) or not metrics:
+        raise PresetError(f'{where}: metrics: must be a non-empty list such as ["fisher", "wasserstein"]')
+    canonical = []
+    for i, m in enumerate(metrics):
+        key = str(m).strip().lower().replace("_", "-")
+        if key not in ALIASES:
+            raise PresetError(f'{where}: metrics[{i}]: unknown metric "{m}"{_did_you_mean(key, ALIASES)}'
+                              f"; available: {', '.join(METRICS)}")
+        canonical.append(ALIASES[key])
+    output = entry.get("output", f"{name}.gif")
+    if not isinstance(output, str) or not output:
+        raise PresetError(f"{where}: output: must be a file name such as \"{name}.gif\"")
+    if os.path.isabs(output) or ".." in FsPath(output).parts:
+        raise PresetError(f"{where}: output: must be a relative path inside the out-dir (got {output!r})")
+    try:
+        output_format(output)
+    except GeoanimError as exc:
+        raise PresetError(f"{where}: output: {exc.message}") from None
+    caption = entry.get("caption", "")
+    if not isinstance(caption, str):
+        raise PresetError(f"{where}: caption: must be a string")
+    options = dict(defaults)
+    options.update(_validate_options(where, {k: v for k, v in entry.items() if k not in JOB_KEYS}))
+    if "frames" in options and "duration" in options:
+        # a job's own frames/duration replaces the default's other one
+        own = {_norm(k) for k in entry}
+        options.pop("duration" if "frames" in own else "frames")
+    # a job must render: build its geodesics now so an unsupported pair fails at load time
+    try:
+        from .paths import geodesic
+
+        for m in canonical:
+            geodesic(parse(entry["start"]), parse(entry["end"]), m)
+    except GeoanimError as exc:
+        raise PresetError(f"{where}: {exc.message}") from None
+    return Job(name.strip(), entry["start"], entry["end"], tuple(canonical), output,
+               tuple(sorted(options.items())), caption, source)
+
+
+def load_file(path: str | os.PathLike) -> list[Job]:
+    """Read and validate one preset file; raises PresetError naming file, job and key."""
+    p = FsPath(path)
+    source = str(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PresetError(f"{source}: no such preset file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PresetError(f"{source}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PresetError(f"{source}: invalid TOML: {exc}") from None
+    for key in data:
+        if key not in TOP_KEYS:
+            raise PresetError(f"{source}: unknown top-level key \"{key}\"{_did_you_mean(key, TOP_KEYS)} "
+                              "(expected [[job]] tables and an optional [defaults] table)")
+    defaults_table = data.get("defaults", {})
+    if not isinstance(defaults_table, dict):
+        raise PresetError(f"{source}: defaults: must be a table")
+    defaults_table = dict(defaults_table)
+    default_metrics = defaults_table.pop("metrics", None)
+    defaults = _validate_options(f"{source}: defaults", defaults_table)
+    entries = data.get("job", [])
+    if isinstance(entries, dict):
+        raise PresetError(f"{source}: job: write each job as a [[job]] table (double brackets), not [job]")
+    if not isinstance(entries, list) or not entries:
+        raise PresetError(f"{source}: no jobs: add [[job]] tables")
+    if default_metrics is not None:
+        entries = [e if not isinstance(e, dict) or "metrics" in e else {**e, "metrics": default_metrics}
+                   for e in entries]
+    jobs = [_validate_job(source, i, e, defaults) for i, e in enumerate(entries)]
+    seen: dict[str, str] = {}
+    for job in jobs:
+        if job.name in seen:
+            raise PresetError(f'{source}: job "{job.name}": name: used twice')
+        seen[job.name] = job.output
+    return jobs
+
+
+def preset_files(targets: list[str]) -> list[FsPath]:
+    """Expand files and folders (their *.toml, sorted) into preset files."""
+    files: list[FsPath] = []
+    for t in targets:
+        p = FsPath(t)
+        if p.is_dir():
+            found = sorted(p.glob("*.toml"))
+            if not found:
+                raise PresetError(f"{t}: no *.toml preset files in this folder")
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise PresetError(f"{t}: no such preset file or folder")
+    return files
+
+
+@dataclass
+class Result:
+    job: Job | None
+    source: str
+    output: str = ""
+    seconds: float = 0.0
+    size: int = 0
+    status: str = "rendered"  # rendered, up to date, failed, would render
+    error: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def run_job(job: Job, out_dir: str, overrides: tuple[tuple[str, Any], ...] = ()) -> Result:
+    """Render one job into out_dir (a pure function of its arguments; safe in a worker process)."""
+    import time
+
+    from .paths import geodesic
+    from .render import render
+    from .spec import parse
+
+    start = time.perf_counter()
+    target = FsPath(out_dir) / job.output
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        a, b = parse(job.start), parse(job.end)
+        paths = [geodesic(a, b, m) for m in job.metrics]
+        options = dict(job.options)
+        options.update(overrides)
+        if "frames" in dict(overrides):
+            options.pop("duration", None)
+        if "duration" in dict(overrides):
+            options.pop("frames", None)
+        render(paths, target, **options)
+        return Result(job, job.source, str(target), time.perf_counter() - start, target.stat().st_size)
+    except GeoanimError as exc:
+        return Result(job, job.source, str(target), time.perf_counter() - start, 0, "failed", exc.message)
+    except OSError as exc:
+        return Result(job, job.source, str(target), time.perf_counter() - start, 0, "failed",
+                      f"cannot write {target}: {exc.strerror or exc}")
+
+
+MANIFEST = ".geoanim-batch.json"
+
+
+def read_manifest(out_dir: str) -> dict[str, str]:
+    try:
+        data = json.loads((FsPath(out_dir) / MANIFEST).read_text())
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_manifest(out_dir: str, manifest: dict[str, str]) -> None:
+    path = FsPath(out_dir) / MANIFEST
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def up_to_date(job: Job, out_dir: str, manifest: dict[str, str]) -> bool:
+    return (FsPath(out_dir) / job.output).exists() and manifest.get(job.output) == job.key
