@@ -781,12 +781,14 @@ class Mixture(Distribution):
         # the mixture quantile lies between the smallest and largest component quantiles
         ua = _as_array(u)
         qs = np.array([_as_array(c.ppf(ua)) for c in self.components])
-        return _out(u, bisect_monotone(self.cdf, ua, qs.min(axis=0), qs.max(axis=0), increasing=True))
+        return _out(u, newton_bracketed(self.cdf, self.pdf, ua, qs.min(axis=0), qs.max(axis=0)))
 
     def isf(self, v):
         va = _as_array(v)
         qs = np.array([_as_array(c.isf(va)) for c in self.components])
-        return _out(v, bisect_monotone(self.sf, va, qs.min(axis=0), qs.max(axis=0), increasing=False))
+        # sf is decreasing with derivative -pdf: solve 1 - sf(x) = 1 - v without forming 1 - v
+        return _out(v, newton_bracketed(lambda x: -_as_array(self.sf(x)), self.pdf, -va,
+                                        qs.min(axis=0), qs.max(axis=0)))
 
     def plot_range(self):
         lows, highs = zip(*(c.plot_range() for c in self.components))
@@ -813,6 +815,39 @@ def bisect_monotone(f, target: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, in
         hi = np.where(active & go_left, mid, hi)
         lo = np.where(active & ~go_left, mid, lo)
     return hi
+
+
+def newton_bracketed(f, fprime, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                     iterations: int = 100) -> np.ndarray:
+    """Solve f(x) = target for increasing f on brackets [lo, hi], vectorised.
+
+    Newton steps from the bracket's midpoint, falling back to bisection whenever a step leaves the
+    bracket, which shrinks around the root every iteration: as sure as bisection, and about ten
+    times fewer evaluations. Stops when every step is below a few ulps.
+    """
+    lo = np.array(np.broadcast_to(lo, np.shape(target)), dtype=float)
+    hi = np.array(np.broadcast_to(hi, np.shape(target)), dtype=float)
+    x = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi), np.where(np.isfinite(lo), lo, hi))
+    done = ~np.isfinite(x) | (lo == hi)
+    width = hi - lo
+    for _ in range(iterations):
+        if done.all():
+            break
+        g = _as_array(f(x)) - target
+        lo = np.where(g < 0, x, lo)
+        hi = np.where(g >= 0, x, hi)
+        d = _as_array(fprime(x))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = x - np.where(d > 0, g / d, np.nan)
+        # bisect when Newton leaves the bracket or crawls (far tails, where F is very convex)
+        slow = (hi - lo) > 0.5 * width
+        bad = ~np.isfinite(new) | (new <= lo) | (new >= hi) | slow
+        new = np.where(bad, 0.5 * (lo + hi), new)
+        width = hi - lo
+        tol = 4 * np.spacing(np.maximum(np.abs(x), 1e-300))
+        done |= (np.abs(new - x) <= tol) | (hi - lo <= tol) | (g == 0)
+        x = np.where(done, x, new)
+    return x
 
 
 def family_key(d: Distribution) -> str:

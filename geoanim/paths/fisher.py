@@ -10,6 +10,7 @@ Distances are evaluated in forms without cancellation near 0 (asinh, atan2, Hell
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -85,7 +86,7 @@ def halfplane_geodesic(x1: float, y1: float, x2: float, y2: float):
         # the geodesic is vertical; e^(-st/2) only underflows beyond scale ratios of 1e300)
         h = math.exp(-0.5 * st)
         if sh == 0.0:
-            return x1, y1 / h / h
+            return x1, y1 / h / h if h > 0 else math.inf
         g = h / sh
         rho = ch * h * g
         y = (y1 / sh) * g * h / (1.0 + rho * rho)
@@ -118,19 +119,27 @@ _HALFPLANE = {
 def _halfplane_path(p, q) -> Path:
     h = _HALFPLANE[p.family]
     cls = type(p)
-    x1, y1 = h.a * getattr(p, h.loc), getattr(p, h.scale)
-    x2, y2 = h.a * getattr(q, h.loc), getattr(q, h.scale)
+    # x relative to p's location: a * (loc2 - loc1), not a * loc2 - a * loc1, which cancels for
+    # close locations (normal(5, 2) vs normal(5 + 2^-40, 2 + 2^-38) lost 6 digits of its distance)
+    loc1, loc2 = getattr(p, h.loc), getattr(q, h.loc)
+    dloc = loc2 - loc1
+    x1, y1 = 0.0, getattr(p, h.scale)
+    x2, y2 = (h.a * dloc if math.isfinite(dloc) else h.a * loc2 - h.a * loc1), getattr(q, h.scale)
     length = h.k * halfplane_distance(x1, y1, x2, y2)
     if x1 == x2:
-        # same location: y(t) = y1 (y2/y1)^t exactly, the vertical geodesic
-        ratio = math.log(y2 / y1)
-        point = lambda t: cls(getattr(p, h.loc), y1 * math.exp(t * ratio))
+        # same location: y(t) = y1 (y2/y1)^t exactly, the vertical geodesic; log y2 - log y1, as
+        # y2 / y1 overflows for scales such as 1e-300 and 1e300 (and exp(t * ratio) with it)
+        ratio = math.log(y2) - math.log(y1)
+
+        def point(t):
+            st = t * ratio
+            return cls(loc1, y1 * math.exp(st) if abs(st) < 700 else math.exp(math.log(y1) + st))
     else:
         curve = halfplane_geodesic(x1, y1, x2, y2)
 
         def point(t):
             x, y = curve(t)
-            return cls(x / h.a, y)
+            return cls(loc1 + x / h.a, y)
 
     return Path(p, q, "fisher", TITLE, p.family, length, "closed form", point)
 
@@ -223,10 +232,16 @@ def _masses_on(locs, l, m):
 
 def _bhattacharyya_normal(p: fam.Normal, q: fam.Normal) -> tuple[float, float, float]:
     """log BC, and mean and variance of the normalised sqrt(p q), for two normals (closed form)."""
-    s2 = p.std ** 2 + q.std ** 2
-    log_bc = -0.5 * math.log1p((p.std - q.std) ** 2 / (2 * p.std * q.std)) - (p.mean - q.mean) ** 2 / (4 * s2)
-    m = (p.mean * q.std ** 2 + q.mean * p.std ** 2) / s2
-    v = 2 * p.std ** 2 * q.std ** 2 / s2
+    # in ratios to h = hypot(s1, s2): std ** 2 raised OverflowError beyond 1e154, so
+    # `geoanim distance "normal(0, 1e200)" "normal(0, 1)"` was an internal error
+    s1, s2 = p.std, q.std
+    h = math.hypot(s1, s2)
+    ds = s1 - s2
+    z = (p.mean - q.mean) / h
+    log_bc = -0.5 * math.log1p(0.5 * (ds / s1) * (ds / s2)) - 0.25 * z * z
+    m = p.mean * (s2 / h) ** 2 + q.mean * (s1 / h) ** 2
+    w = (s1 / h) * s2
+    v = 2 * w * w
     return log_bc, m, v
 
 
@@ -261,7 +276,8 @@ def quadrature_cuts(p: fam.Distribution, q: fam.Distribution) -> tuple[float, ..
     span = max(c + w for c, w in feats) - min(c - w for c, w in feats)
     cuts = {b for d in (p, q) for b in d.breakpoints}
     for c, w in feats:
-        levels = min(int(math.ceil(math.log(max(span / w, 1.0), 4.0))) + 2, 40)
+        ratio = span / w  # inf when the span overflows: then as many levels as allowed
+        levels = min(int(math.ceil(math.log(max(ratio, 1.0), 4.0))) + 2, 40) if math.isfinite(ratio) else 40
         for k in range(levels + 1):
             cuts.update((c - w * 4.0 ** k, c + w * 4.0 ** k))
     return tuple(sorted(x for x in cuts if math.isfinite(x)))
@@ -295,6 +311,29 @@ def hellinger_squared(p: fam.Distribution, q: fam.Distribution) -> tuple[float, 
     return total, method
 
 
+@functools.lru_cache(maxsize=256)
+def _np_geometry(p: fam.Distribution, q: fam.Distribution) -> tuple[float, str]:
+    """hellinger_squared, computed once per pair: every point of a path shares it."""
+    return hellinger_squared(p, q)
+
+
+@functools.lru_cache(maxsize=256)
+def _cross_moment(p: fam.Distribution, q: fam.Distribution, k: int) -> float:
+    """The k-th moment of sqrt(p q) over the continuous parts (closed form for two normals)."""
+    if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
+        log_bc, m, v = _bhattacharyya_normal(p, q)
+        return math.exp(log_bc) * (1.0 if k == 0 else (m if k == 1 else v + m * m))
+    if p.kind == "discrete" or q.kind == "discrete":
+        return 0.0
+    lo, hi = max(p.support[0], q.support[0]), min(p.support[1], q.support[1])
+    if not lo < hi:
+        return 0.0
+    f = scalar(lambda x: x ** k * np.sqrt(p.pdf(x) * q.pdf(x)))
+    # quadrature_cuts, not just the breakpoints: a narrow bump (normal(3, 1e-6) vs laplace(0, 1))
+    # was missed, and the geodesic point's mean came out 1.4995 instead of 1.5005
+    return integrate_line(f, lo, hi, quadrature_cuts(p, q))
+
+
 @fam.register("fisher_np_interpolant")
 @dataclass(frozen=True)
 class FisherNPPoint(fam.Distribution):
@@ -316,7 +355,7 @@ class FisherNPPoint(fam.Distribution):
         if not 0.0 <= t <= 1.0:
             raise ValidationError(f"fisher_np_interpolant: `t` must be in [0, 1] (got {fam.fmt(t)})", param="t")
         object.__setattr__(self, "t", t)
-        h2, _ = hellinger_squared(self.start, self.end)
+        h2, _ = _np_geometry(self.start, self.end)
         a, b = slerp_weights(sphere_distance(h2) / 2, t)
         object.__setattr__(self, "_ab", (a, b))
         object.__setattr__(self, "_cuts", quadrature_cuts(self.start, self.end))
@@ -355,13 +394,6 @@ class FisherNPPoint(fam.Distribution):
         return locs[keep], m[keep]
 
     # moments and cdf: a^2 (p part) + b^2 (q part) + 2ab (cross part sqrt(p q))
-    def _cross(self, weight) -> float:
-        p, q = self.start, self.end
-        if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
-            log_bc, m, v = _bhattacharyya_normal(p, q)
-            return math.exp(log_bc) * weight(fam.Normal(m, math.sqrt(v)))
-        return None  # type: ignore[return-value]
-
     def _continuous_moment(self, k: int) -> float:
         a, b = self._ab
         p, q = self.start, self.end
@@ -370,19 +402,12 @@ class FisherNPPoint(fam.Distribution):
             if d.kind == "discrete":
                 return 0.0
             if d.kind == "continuous":
-                return 1.0 if k == 0 else (d.mean if k == 1 else d.var + d.mean ** 2)
+                return 1.0 if k == 0 else (d.mean if k == 1 else d.var + d.mean * d.mean)
             locs, masses = d.atoms()
-            total = 1.0 if k == 0 else (d.mean if k == 1 else d.var + d.mean ** 2)
+            total = 1.0 if k == 0 else (d.mean if k == 1 else d.var + d.mean * d.mean)
             return total - math.fsum(masses * locs ** k)
 
-        cross = self._cross(lambda n: 1.0 if k == 0 else (n.mean if k == 1 else n.var + n.mean ** 2))
-        if cross is None:
-            if p.kind == "discrete" or q.kind == "discrete":
-                cross = 0.0
-            else:
-                f = scalar(lambda x: x ** k * np.sqrt(p.pdf(x) * q.pdf(x)))
-                lo, hi = max(p.support[0], q.support[0]), min(p.support[1], q.support[1])
-                cross = integrate_line(f, lo, hi, self._cuts) if lo < hi else 0.0
+        cross = _cross_moment(p, q, k)
         return a * a * part_moment(p) + b * b * part_moment(q) + 2 * a * b * cross
 
     @property
@@ -398,7 +423,8 @@ class FisherNPPoint(fam.Distribution):
             return math.inf
         locs, masses = self.atoms()
         second = self._continuous_moment(2) + math.fsum(locs ** 2 * masses)
-        return max(second - self.mean ** 2, 0.0)
+        m = self.mean  # m * m, not m ** 2: float ** raises OverflowError for means beyond 1e154
+        return max(second - m * m, 0.0)
 
     def cdf(self, x):
         a, b = self._ab
@@ -448,7 +474,7 @@ class FisherNPPoint(fam.Distribution):
 
 
 def _nonparametric_path(p, q, metric: str) -> Path:
-    h2, method = hellinger_squared(p, q)
+    h2, method = _np_geometry(p, q)
     length = sphere_distance(h2)
     if p.kind == "discrete" and q.kind == "discrete":
         locs, mp, mq = _union_atoms(p, q)
