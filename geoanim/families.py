@@ -90,12 +90,21 @@ def _finite_tuple(family: str, name: str, values: Any) -> tuple[float, ...]:
     return tuple(out)
 
 
+def fsum_or_inf(values: Iterable[float]) -> float:
+    """math.fsum, but inf where the exact sum overflows (fsum raises OverflowError there, which let
+    `categorical([9e307, 9e307])` and `1e308*exponential(1) + 1e308*exponential(1)` crash the parser)."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return math.inf
+
+
 def _probabilities(family: str, name: str, values: Any) -> tuple[float, ...]:
     ps = _finite_tuple(family, name, values)
     for i, p in enumerate(ps):
         if p < 0:
             raise ValidationError(f"{family}: `{name}[{i}]` must be >= 0 (got {fmt(p)})", param=name)
-    total = math.fsum(ps)
+    total = fsum_or_inf(ps)
     if abs(total - 1.0) > SUM_TOL:
         raise ValidationError(f"{family}: `{name}` must sum to 1 (got {total!r})", param=name)
     return ps
@@ -714,7 +723,7 @@ class Mixture(Distribution):
             if not math.isfinite(w) or w <= 0:
                 raise ValidationError(f"mixture: weights must be > 0 (got {fmt(w) if math.isfinite(w) else w})",
                                       param="weights")
-        total = math.fsum(ws)
+        total = fsum_or_inf(ws)
         if abs(total - 1.0) > SUM_TOL:
             raise ValidationError(f"mixture: weights must sum to 1 (got {total!r})", param="weights")
         object.__setattr__(self, "weights", tuple(ws))

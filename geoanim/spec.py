@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import warnings
 from typing import Any
 
 from . import families as fam
@@ -40,7 +41,9 @@ def parse(text: str, variables: dict[str, float] | None = None) -> fam.Distribut
     try:
         # strip all surrounding whitespace, not only newlines: " normal(0, 1)" was rejected with
         # "unexpected indent"; spans are then relative to the stripped text the error carries
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "1and 2" made Python print a SyntaxWarning on stderr
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise _syntax_error(text, exc) from None
     except (ValueError, MemoryError, RecursionError) as exc:
@@ -304,7 +307,7 @@ def _finish(value: Any, interp: _Interpreter) -> Any:
         for term in value.terms:
             if not math.isfinite(term.weight) or term.weight <= 0:
                 raise interp.fail(f"mixture: weights must be > 0 (got {fam.fmt(term.weight)})", term.node, ValidationError)
-        total = math.fsum(t.weight for t in value.terms)
+        total = fam.fsum_or_inf(t.weight for t in value.terms)
         if abs(total - 1.0) > fam.SUM_TOL:
             raise interp.fail(f"mixture: weights must sum to 1 (got {total!r})", value.node, ValidationError)
         if len(value.terms) == 1:

@@ -88,53 +88,36 @@ def num(x: float, digits: int = 2) -> str:
     return s.replace("-", _MINUS)
 
 
-def short_label(d: fam.Distribution) -> str:
-    """A compact description of a distribution for the panel corner."""
+def describe(d: fam.Distribution, *, exact: bool = False) -> str:
+    """A compact name: N(−2.06, 2.62²), U(1, 3), δ(0), ...
+
+    ``exact`` (titles) prints numbers with up to 4 significant digits and falls back to the spec;
+    otherwise (the per-frame corner label) numbers have fixed decimals, so the label keeps its
+    width as it changes, and the fallback is the mean and standard deviation.
+    """
+    n = (lambda x: f"{x:.4g}".replace("-", _MINUS)) if exact else num
     if isinstance(d, fam.Normal):
-        return f"N({num(d.mean)}, {num(d.std)}\u00b2)"
-    if isinstance(d, fam.Laplace):
-        return f"Laplace({num(d.loc)}, {num(d.scale)})"
-    if isinstance(d, fam.Cauchy):
-        return f"Cauchy({num(d.loc)}, {num(d.scale)})"
+        return f"N({n(d.mean)}, {n(d.std)}\u00b2)"
+    if isinstance(d, (fam.Laplace, fam.Cauchy)):
+        return f"{d.family.capitalize()}({n(d.loc)}, {n(d.scale)})"
     if isinstance(d, fam.Uniform):
-        return f"U({num(d.low)}, {num(d.high)})"
+        return f"U({n(d.low)}, {n(d.high)})"
     if isinstance(d, fam.Exponential):
-        return f"Exp(rate {num(d.rate)})"
+        return f"Exp({n(d.rate)})"
     if isinstance(d, fam.Poisson):
-        return f"Poisson({num(d.rate)})"
+        return f"Poisson({n(d.rate)})"
+    if d.kind == "discrete" and d.atoms()[0].size == 1:
+        return f"\u03b4({n(float(d.atoms()[0][0]))})"
+    if isinstance(d, fam.Mixture) and exact:
+        return " + ".join(f"{n(w)}\u00b7{describe(c, exact=True)}" for w, c in zip(d.weights, d.components))
+    if exact:
+        return str(d)
     if isinstance(d, fam.Categorical) and len(d.probs) <= 4:
         return "p = (" + ", ".join(num(p) for p in d.probs) + ")"
-    if d.kind == "discrete" and d.atoms()[0].size == 1:
-        return f"\u03b4({num(float(d.atoms()[0][0]))})"
     m, v = d.mean, d.var
     if not math.isfinite(v):
         return "heavy tails: no mean or variance" if math.isnan(m) else "infinite variance"
     return f"mean {num(m)}, sd {num(math.sqrt(v))}"
-
-
-def _g(x: float) -> str:
-    return f"{x:.4g}".replace("-", _MINUS)
-
-
-def title_label(d: fam.Distribution) -> str:
-    """An exact, compact name for an endpoint: N(−4, 1²), U(1, 3), δ(0), ... (spec text otherwise)."""
-    if isinstance(d, fam.Normal):
-        return f"N({_g(d.mean)}, {_g(d.std)}²)"
-    if isinstance(d, fam.Uniform):
-        return f"U({_g(d.low)}, {_g(d.high)})"
-    if isinstance(d, fam.Exponential):
-        return f"Exp({_g(d.rate)})"
-    if isinstance(d, fam.Poisson):
-        return f"Poisson({_g(d.rate)})"
-    if isinstance(d, fam.Laplace):
-        return f"Laplace({_g(d.loc)}, {_g(d.scale)})"
-    if isinstance(d, fam.Cauchy):
-        return f"Cauchy({_g(d.loc)}, {_g(d.scale)})"
-    if isinstance(d, fam.Points) and len(d.locations) == 1:
-        return f"δ({_g(d.locations[0])})"
-    if isinstance(d, fam.Mixture):
-        return " + ".join(f"{_g(w)}·{title_label(c)}" for w, c in zip(d.weights, d.components))
-    return str(d)
 
 
 def feature_points(d: fam.Distribution) -> np.ndarray:
@@ -174,7 +157,7 @@ class Sampler:
         d = self.path(t)
         if self._quantile is not None and isinstance(d, QuantilePoint) and d.kind == "continuous":
             x, y = self._quantile(t)
-            return Snapshot(x, y, _EMPTY, _EMPTY, short_label(d))
+            return Snapshot(x, y, _EMPTY, _EMPTY, describe(d))
         return snapshot(d, self.grid)
 
 
@@ -196,7 +179,7 @@ def snapshot(d: fam.Distribution, grid: np.ndarray) -> Snapshot:
         ax_, am = d.atoms()
         keep = am > 1e-6 * (am.max() if am.size else 1.0)
         ax_, am = ax_[keep], am[keep]
-    return Snapshot(cx, cy, ax_, am, short_label(d))
+    return Snapshot(cx, cy, ax_, am, describe(d))
 
 
 class _QuantileCurve:
@@ -412,5 +395,5 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None,
     peaks = np.array([s(float(t)).peak for s in samplers for t in unique_t])
     ylim = (0.0, y_limit(peaks))
     if title is None:
-        title = f"{title_label(paths[0].start)}  \u2192  {title_label(paths[0].end)}"
+        title = f"{describe(paths[0].start, exact=True)}  \u2192  {describe(paths[0].end, exact=True)}"
     return Layout(paths, samplers, times, xlim, ylim, param_space(paths, param), title)
