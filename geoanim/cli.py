@@ -87,19 +87,51 @@ def distance(
     from .paths import geodesic
     from .spec import parse
 
+    from .errors import UnsupportedError
+
     a, b = parse(p), parse(q)
-    names = metric or list(DEFAULT_METRICS)
-    paths = [geodesic(a, b, m) for m in names]
+    paths: list[Any] = []
+    for m in metric or DEFAULT_METRICS:
+        try:
+            paths.append(geodesic(a, b, m))
+        except UnsupportedError as exc:
+            if metric:  # asked for by name: an error; among the defaults: a row saying why not
+                raise
+            paths.append((m, exc.message))
+    if all(isinstance(g, tuple) for g in paths):
+        raise UnsupportedError(f"no metric supports {a} and {b}: {paths[0][1]}")
     if as_json:
-        _emit_json({"p": str(a), "q": str(b), "distances": {g.metric: _number(g.length) for g in paths}})
+        _emit_json({"p": str(a), "q": str(b), "distances": {
+            (g[0] if isinstance(g, tuple) else g.metric): (None if isinstance(g, tuple) else _number(g.length))
+            for g in paths}})
         return
     typer.echo(f"p = {a}\nq = {b}\n")
-    rows = [[g.metric, g.label, _text(g.length), g.method] for g in paths]
+    rows = [[g[0], "-", "-", f"not supported: {g[1]}"] if isinstance(g, tuple) else
+            [g.metric, g.label, _text(g.length), g.method] for g in paths]
     typer.echo(_table(rows, ["metric", "geometry", "distance", "method"]))
 
 
+def _moments(d) -> tuple[Any, Any, str]:
+    """(mean, spread, name of spread): var for 1-D laws, the covariance matrix in the plane."""
+    if d.dim == 1:
+        return _number(d.mean), _number(d.var), "var"
+    from .families import Cloud, MVNormal
+
+    if isinstance(d, MVNormal):
+        return list(d.mean), [list(r) for r in d.cov], "cov"
+    if isinstance(d, Cloud):
+        import numpy as np
+
+        locs, w = d.atoms2d()
+        m = w @ locs
+        c = (locs - m).T @ ((locs - m) * w[:, None])
+        return m.tolist(), c.tolist(), "cov"
+    return None, None, "cov"
+
+
 def _point_dict(t: float, d) -> dict[str, Any]:
-    return {"t": t, "distribution": {**d.to_dict(), "spec": str(d), "mean": _number(d.mean), "var": _number(d.var)}}
+    mean, spread, name = _moments(d)
+    return {"t": t, "distribution": {**d.to_dict(), "spec": str(d), "mean": mean, name: spread}}
 
 
 @app.command()
@@ -123,8 +155,12 @@ def path(
                     "points": [_point_dict(ti, d) for ti, d in points]})
         return
     typer.echo(f"{g.label} from {g.start} to {g.end}\nlength {_text(g.length)} ({g.method})\n")
-    rows = [[f"{ti:g}", _text(ti * g.length), _text(d.mean), _text(d.var), str(d)] for ti, d in points]
-    typer.echo(_table(rows, ["t", "travelled", "mean", "var", "distribution"]))
+    if g.start.dim == 1:
+        rows = [[f"{ti:g}", _text(ti * g.length), _text(d.mean), _text(d.var), str(d)] for ti, d in points]
+        typer.echo(_table(rows, ["t", "travelled", "mean", "var", "distribution"]))
+    else:
+        rows = [[f"{ti:g}", _text(ti * g.length), str(d)] for ti, d in points]
+        typer.echo(_table(rows, ["t", "travelled", "distribution"]))
 
 
 @app.command()

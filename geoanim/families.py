@@ -864,3 +864,222 @@ def family_key(d: Distribution) -> str:
     if isinstance(d, Categorical):
         return f"categorical@{d.at}"
     return d.family
+
+
+# ----------------------------------------------------------------------------------------------
+# Two (or more) dimensions
+# ----------------------------------------------------------------------------------------------
+
+
+def _finite_matrix(family: str, name: str, rows: Any) -> tuple[tuple[float, ...], ...]:
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise ValidationError(f"{family}: `{name}` must be a list of rows such as [[1, 0], [0, 1]]", param=name)
+    out = tuple(_finite_tuple(family, name, r) for r in rows)
+    if not out:
+        raise ValidationError(f"{family}: `{name}` must not be empty", param=name)
+    return out
+
+
+@register("mvnormal")
+@dataclass(frozen=True)
+class MVNormal(Distribution):
+    """Multivariate normal N(mean, cov); cov symmetric positive definite."""
+
+    mean: tuple[float, ...]
+    cov: tuple[tuple[float, ...], ...]
+    family: ClassVar[str] = "mvnormal"
+    SPEC_SIGNATURE: ClassVar = (("mean", "cov"), 2, ("list", "matrix"))
+
+    def __post_init__(self):
+        mean = _finite_tuple("mvnormal", "mean", self.mean)
+        cov = _finite_matrix("mvnormal", "cov", self.cov)
+        d = len(mean)
+        if len(cov) != d or any(len(r) != d for r in cov):
+            raise ValidationError(f"mvnormal: `cov` must be {d}x{d} for a mean of length {d}", param="cov")
+        C = np.array(cov)
+        scale = float(np.abs(C).max())
+        if not np.allclose(C, C.T, rtol=0, atol=1e-12 * max(scale, 1e-300)):
+            raise ValidationError("mvnormal: `cov` must be symmetric", param="cov")
+        eig = np.linalg.eigvalsh(0.5 * (C + C.T))
+        if eig.min() <= 1e-14 * eig.max() or eig.min() <= 0:
+            raise ValidationError(f"mvnormal: `cov` must be positive definite (smallest eigenvalue "
+                                  f"{eig.min():.3g})", param="cov")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "cov", tuple(tuple(float(v) for v in r) for r in 0.5 * (C + C.T)))
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return len(self.mean)
+
+    @property
+    def mu(self) -> np.ndarray:
+        return np.array(self.mean)
+
+    @property
+    def sigma(self) -> np.ndarray:
+        return np.array(self.cov)
+
+    @property
+    def var(self) -> float:
+        return math.nan  # a matrix: see `cov`
+
+    def __str__(self):
+        return f"mvnormal({_fmt_list(self.mean)}, [{', '.join(_fmt_list(r) for r in self.cov)}])"
+
+    def pdf(self, x):
+        """Density at points ``x`` of shape (..., d)."""
+        x = np.asarray(x, dtype=float)
+        d = self.dim
+        L = np.linalg.cholesky(self.sigma)
+        z = np.linalg.solve(L, (x - self.mu).reshape(-1, d).T)
+        logdet = 2 * np.log(np.diag(L)).sum()
+        logp = -0.5 * (z * z).sum(axis=0) - 0.5 * (d * math.log(2 * math.pi) + logdet)
+        return np.exp(logp).reshape(x.shape[:-1])
+
+    def box(self, k: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned box holding the k-sigma ellipse."""
+        half = k * np.sqrt(np.diag(self.sigma))
+        return self.mu - half, self.mu + half
+
+
+class Cloud(Distribution):
+    """Weighted atoms in the plane: ``atoms2d()`` gives (locations (n, d), weights)."""
+
+    kind: ClassVar[str] = "discrete"
+
+    def atoms2d(self) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return int(self.atoms2d()[0].shape[1])
+
+    @property
+    def var(self) -> float:
+        return math.nan
+
+    def box(self, k: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        locs, _ = self.atoms2d()
+        return locs.min(axis=0), locs.max(axis=0)
+
+
+def _merge_atoms2d(locs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq, inverse = np.unique(locs, axis=0, return_inverse=True)
+    return uniq, np.bincount(inverse.ravel(), weights=weights, minlength=len(uniq))
+
+
+def _cloud_weights(family: str, weights: Any, n: int) -> tuple[float, ...]:
+    if weights is None:
+        return tuple(1.0 / n for _ in range(n))
+    ws = _probabilities(family, "weights", weights)
+    if len(ws) != n:
+        raise ValidationError(f"{family}: `weights` must have one weight per point (got {len(ws)} weights "
+                              f"for {n} points)", param="weights")
+    return ws
+
+
+@register("points2d")
+@dataclass(frozen=True)
+class Points2D(Cloud):
+    """Weighted points in the plane: points2d([[x, y], ...], [w, ...]); weights default uniform."""
+
+    locations: tuple[tuple[float, ...], ...]
+    weights: tuple[float, ...] | None = None
+    family: ClassVar[str] = "points2d"
+    SPEC_SIGNATURE: ClassVar = (("locations", "weights"), 1, ("matrix", "list"))
+
+    def __post_init__(self):
+        locs = _finite_matrix("points2d", "locations", self.locations)
+        if any(len(p) != 2 for p in locs):
+            raise ValidationError("points2d: every location must be a pair [x, y]", param="locations")
+        object.__setattr__(self, "locations", locs)
+        object.__setattr__(self, "weights", _cloud_weights("points2d", self.weights, len(locs)))
+
+    def __str__(self):
+        locs = "[" + ", ".join(_fmt_list(p) for p in self.locations) + "]"
+        n = len(self.locations)
+        if self.weights == tuple(1.0 / n for _ in range(n)):
+            return f"points2d({locs})"
+        return f"points2d({locs}, {_fmt_list(self.weights)})"
+
+    def atoms2d(self):
+        return _merge_atoms2d(np.array(self.locations, dtype=float), np.array(self.weights))
+
+
+MAX_SAMPLES = 200_000
+
+
+@register("samples")
+@dataclass(frozen=True)
+class Samples(Cloud):
+    """An empirical cloud read from a file: CSV (x, y[, weight] per row; a header row is allowed) or
+    .npy (an (n, 2) or (n, 3) array). Weights default to uniform and are normalised."""
+
+    path: str
+    family: ClassVar[str] = "samples"
+    SPEC_SIGNATURE: ClassVar = (("path",), 1, ("str",))
+
+    def __post_init__(self):
+        if not isinstance(self.path, str) or not self.path:
+            raise ValidationError("samples: `path` must be a file name such as \"cloud.csv\"", param="path")
+        object.__setattr__(self, "_data", _read_cloud(self.path))
+
+    def __str__(self):
+        return f"samples({self.path!r})"
+
+    def atoms2d(self):
+        locs, w = self._data
+        return _merge_atoms2d(locs, w)
+
+    def __hash__(self):
+        return hash(("samples", self.path))
+
+
+def _read_cloud(path: str) -> tuple[np.ndarray, np.ndarray]:
+    import os
+
+    what = f"samples: {path}"
+    if not os.path.exists(path):
+        raise ValidationError(f"{what}: no such file", param="path")
+    try:
+        if path.lower().endswith(".npy"):
+            data = np.load(path, allow_pickle=False)
+        elif path.lower().endswith((".csv", ".txt")):
+            with open(path, encoding="utf-8") as fh:
+                lines = [ln for ln in fh.read().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            if lines and not _numeric_row(lines[0]):
+                lines = lines[1:]  # a header row
+            rows = []
+            for i, ln in enumerate(lines, start=1):
+                if not _numeric_row(ln):
+                    raise ValidationError(f"{what}: row {i} is not numbers separated by commas: {ln[:40]!r}",
+                                          param="path")
+                rows.append([float(v) for v in ln.replace(";", ",").split(",")])
+            if len({len(r) for r in rows}) > 1:
+                raise ValidationError(f"{what}: rows have different numbers of columns", param="path")
+            data = np.array(rows, dtype=float)
+        else:
+            raise ValidationError(f"{what}: unsupported file type (use .csv or .npy)", param="path")
+    except ValidationError:
+        raise
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{what}: cannot read: {exc}", param="path") from None
+    if data.ndim != 2 or data.shape[1] not in (2, 3) or data.shape[0] == 0:
+        raise ValidationError(f"{what}: need rows of (x, y) or (x, y, weight); got shape {data.shape}", param="path")
+    if data.shape[0] > MAX_SAMPLES:
+        raise ValidationError(f"{what}: {data.shape[0]} points; the limit is {MAX_SAMPLES}", param="path")
+    if not np.all(np.isfinite(data)):
+        raise ValidationError(f"{what}: contains non-finite numbers", param="path")
+    locs = np.ascontiguousarray(data[:, :2])
+    w = data[:, 2] if data.shape[1] == 3 else np.ones(len(data))
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValidationError(f"{what}: weights must be >= 0 and not all 0", param="path")
+    return locs, w / w.sum()
+
+
+def _numeric_row(line: str) -> bool:
+    try:
+        [float(v) for v in line.replace(";", ",").split(",")]
+        return True
+    except ValueError:
+        return False

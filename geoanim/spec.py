@@ -158,6 +158,8 @@ class _Interpreter:
     # numbers ------------------------------------------------------------------------------------
     def _Constant(self, node: ast.Constant):
         v = node.value
+        if isinstance(v, str):
+            return _Text(v)
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.fail(f"expected a number, found {v!r}", node)
         try:
@@ -273,6 +275,8 @@ class _Interpreter:
             raise exc.located(self.text, _span(self.text, node)) from None
 
     def _coerce(self, family: str, arg: str, kind: str, value: Any, node: ast.AST):
+        if isinstance(value, _Text) and kind != "str":
+            raise self.fail(f"expected a number, found {value.text!r}", node)
         if kind == "num":
             if not isinstance(value, float):
                 raise self.fail(f"{family}: `{arg}` must be a number", node)
@@ -281,12 +285,28 @@ class _Interpreter:
             if not isinstance(value, list) or not all(isinstance(v, float) for v in value):
                 raise self.fail(f"{family}: `{arg}` must be a list of numbers such as [0.2, 0.8]", node)
             return tuple(value)
+        if kind == "matrix":
+            if not isinstance(value, list) or not value or not all(
+                    isinstance(r, list) and all(isinstance(v, float) for v in r) for r in value):
+                raise self.fail(f"{family}: `{arg}` must be a list of rows of numbers such as [[1, 0], [0, 1]]", node)
+            return tuple(tuple(r) for r in value)
+        if kind == "str":
+            if not isinstance(value, _Text):
+                raise self.fail(f"{family}: `{arg}` must be a quoted string such as \"cloud.csv\"", node)
+            return value.text
         if kind == "dist":
             value = _finish(value, self)
             if not isinstance(value, fam.Distribution):
                 raise self.fail(f"{family}: `{arg}` must be a distribution", node)
             return value
         raise AssertionError(kind)  # pragma: no cover
+
+
+class _Text:
+    """A quoted string in a spec (only file names take one)."""
+
+    def __init__(self, text: str):
+        self.text = text
 
 
 class _Term:

@@ -12,6 +12,7 @@ from ..families import Distribution, fmt
 # human names of the models a path can live on, for titles: "Fisher-Rao on normals"
 MODEL_NAMES = {
     "normal": "normals",
+    "mvnormal": "normals",
     "categorical": "categoricals",
     "exponential": "exponentials",
     "poisson": "Poissons",

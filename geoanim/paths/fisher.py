@@ -520,8 +520,14 @@ def parametric_model(p: fam.Distribution, q: fam.Distribution) -> str | None:
         ("laplace - laplace", "laplace", "closed form (half-plane)"),
         ("cauchy - cauchy", "cauchy", "closed form (half-plane / sqrt 2)"),
         ("any other 1-D pair", "densities", "as fisher-np"),
+        ("mvnormal - mvnormal (any dimension)", "mvnormal", "exact: closed forms, else exponential map + Newton shooting"),
+        ("clouds, normal - cloud (2-D)", "densities", "as fisher-np"),
     ])
 def fisher(p: fam.Distribution, q: fam.Distribution) -> Path:
+    if p.dim != 1 or q.dim != 1:
+        from . import plane
+
+        return plane.fisher(p, q)
     model = parametric_model(p, q)
     if model == "categorical":
         return _categorical_path(p, q)
@@ -538,6 +544,12 @@ def fisher(p: fam.Distribution, q: fam.Distribution) -> Path:
         ("discrete - discrete (pmfs on the union of supports)", "densities", "exact"),
         ("any continuous pair", "densities", "quadrature"),
         ("discrete - continuous (mutually singular)", "densities", "exact (distance pi, cross-fade)"),
+        ("mvnormal - mvnormal", "densities", "closed form (Bhattacharyya)"),
+        ("cloud - cloud (2-D)", "densities", "exact (pmfs on the union of points)"),
     ])
 def fisher_np(p: fam.Distribution, q: fam.Distribution) -> Path:
+    if p.dim != 1 or q.dim != 1:
+        from . import plane
+
+        return plane.fisher_np(p, q)
     return _nonparametric_path(p, q, "fisher-np")

@@ -238,8 +238,14 @@ def _quantile_path(p, q) -> Path:
         ("cauchy - cauchy", "cauchy", "closed form (finite only for equal scales)"),
         ("discrete - discrete (points, categorical, poisson)", "distributions", "exact (monotone coupling)"),
         ("any other 1-D pair", "distributions", "quadrature of quantile functions"),
+        ("mvnormal - mvnormal", "mvnormal", "closed form (Bures-Wasserstein, McCann interpolant)"),
+        ("cloud - cloud (points2d, samples)", "distributions", "exact coupling (assignment / network simplex)"),
     ])
 def wasserstein(p: fam.Distribution, q: fam.Distribution) -> Path:
+    if p.dim != 1 or q.dim != 1:
+        from . import plane
+
+        return plane.wasserstein(p, q)
     if p.family == q.family and p.family in _LOCATION_SCALE:
         return _location_scale_path(p, q)
     if p.kind == "discrete" and q.kind == "discrete":

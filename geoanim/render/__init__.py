@@ -54,7 +54,9 @@ class Animation:
                 f" at {self.fps:g} fps, {self.size_bytes / 1024:.0f} KiB)")
 
 
-def default_size(n_panels: int) -> tuple[int, int]:
+def default_size(n_panels: int, planar: bool = False) -> tuple[int, int]:
+    if planar:
+        return (max(480, 340 * n_panels), 420)
     return (960, 400) if n_panels == 3 else (max(480, 330 * n_panels), 400)
 
 
@@ -128,22 +130,28 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
             raise ValidationError("render: all paths must join the same two distributions")
 
     times = layout.timeline(frames, fps=fps, hold=hold, bounce=bounce, easing=ease)
-    plan = layout.plan(paths, times, param=param_space, title=title)
+    planar = layout.is_planar(paths)
+    if planar:
+        plan = layout.plan_plane(paths, times, param=param_space, title=title)
+    else:
+        plan = layout.plan(paths, times, param=param_space, title=title)
     n_panels = len(paths) + (1 if plan.param else 0)
     if size is None:
-        width, height = default_size(n_panels)
+        width, height = default_size(n_panels, planar)
     else:
         width, height = parse_size(size) if isinstance(size, str) else parse_size(f"{size[0]}x{size[1]}")
 
-    from .artists import THEMES, FrameRenderer, _rgb, render_strip
+    from .artists import THEMES, FrameRenderer, PlaneRenderer, _rgb, render_strip
 
     th = THEMES[theme]
     start = time.perf_counter()
+    if fmt == ".png" and planar:
+        raise ValidationError("render: PNG filmstrips are one-dimensional only; render 2-D paths as .gif, .mp4 or .webp")
     if fmt == ".png":
         render_strip(plan, out, k=int(_check("strip", strip, 2, 12)), size=size and (width, height), theme=th)
         return Animation(out, fmt, 1, 0.0, *_png_size(out), seconds=time.perf_counter() - start)
 
-    fr = FrameRenderer(plan, width, height, th)
+    fr = (PlaneRenderer if planar else FrameRenderer)(plan, width, height, th)
     spec = encode.VideoSpec(width, height, fps, _rgb(th.bg), (_rgb(th.fg), _rgb(th.muted)))
     passes = 2 if fmt == ".gif" else 1
     bar = _progress(len(times) * passes) if progress else None

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 
+from ..families import MVNormal
 from .layout import Layout, Snapshot, num
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency
@@ -137,14 +138,14 @@ class FrameRenderer:
         self.renderer = self.canvas.get_renderer()
 
     # -- geometry --------------------------------------------------------------------------------
-    def _axes_rects(self) -> list[tuple[float, float, float, float]]:
+    def _axes_rects(self, y_labels: bool = False) -> list[tuple[float, float, float, float]]:
         m, W, H = self.m, self.W, self.H
         n_metric = len(self.layout.paths)
         has_param = self.layout.param is not None
         bottom = m.bottom_block
         top = H - m.header - m.top_block
         height = top - bottom
-        lefts = [m.margin] * n_metric + ([m.left_param] if has_param else [])
+        lefts = [m.left_param if y_labels else m.margin] * n_metric + ([m.left_param] if has_param else [])
         total_left = sum(lefts) + m.gap * (len(lefts) - 1) + m.margin
         width = (W - total_left) / len(lefts)
         rects, x = [], 0.0
@@ -449,3 +450,149 @@ def render_sweep(data, out, *, size: tuple[int, int], theme: Theme) -> None:
         tmp.commit()
     finally:
         tmp.discard()
+
+
+DENSITY_LEVELS = 8
+
+
+def equal_aspect(xlim, ylim, aspect: float):
+    """Widen x or y limits (about their centres) so one data unit has the same length on both axes."""
+    (x0, x1), (y0, y1) = xlim, ylim
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        c, w = 0.5 * (x0 + x1), h * aspect
+        return (c - w / 2, c + w / 2), ylim
+    c, h = 0.5 * (y0 + y1), w / aspect
+    return xlim, (c - h / 2, c + h / 2)
+
+
+class PlaneRenderer(FrameRenderer):
+    """Frames for distributions in the plane: density images in each metric's colour, particles
+    sized by mass, 1- and 2-sigma ellipses for normals; the (mean, covariance) panel on the right."""
+
+    def _build(self, title: str) -> None:
+        from matplotlib.colors import LinearSegmentedColormap
+
+        lay, th, m = self.layout, self.theme, self.m
+        rects = self._axes_rects(y_labels=True)
+        H, W = self.H, self.W
+        # one scale on both axes, so circles stay circles: widen the narrower range to the panel's shape
+        aspect = (rects[0][2] * W) / (rects[0][3] * H)
+        lay.xlim, lay.ylim = equal_aspect(lay.xlim, lay.ylim, aspect)
+        lay.samplers = [type(s)(s.path, lay.xlim, lay.ylim) for s in lay.samplers]
+        if lay.param is not None:
+            lay.param.xlim, lay.param.ylim = equal_aspect(lay.param.xlim, lay.param.ylim, aspect)
+        header_base = 1 - (m.header * 0.72) / H
+        self._text(m.margin / W, header_base, title, size=1.05)
+        self.t_text = self._dynamic(1 - m.margin / W, header_base, size=1.05, ha="right", color=th.muted)
+        self.panels = []
+        for i, (path, sampler) in enumerate(zip(lay.paths, lay.samplers)):
+            color = th.color(path.metric, i)
+            ax = self.fig.add_axes(rects[i])
+            self._style_axes(ax, show_y=True)
+            ax.set_xlim(*lay.xlim)
+            ax.set_ylim(*lay.ylim)
+            ax.locator_params(axis="both", nbins=4)
+            top_px = rects[i][1] * H + rects[i][3] * H
+            label = self._text(rects[i][0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color,
+                               weight="bold")
+            self._fit(label, rects[i][2] * W + 0.8 * m.gap)
+            caption = self._dynamic(rects[i][0], (top_px + 0.45 * m.font) / H, size=0.88, color=th.muted)
+            x1, y1 = rects[i][0] + rects[i][2], rects[i][1] + rects[i][3]
+            corner = self._dynamic(x1 - 0.3 * m.font / W, y1 - 1.1 * m.font / H, size=0.8, ha="right",
+                                   color=th.muted, family="DejaVu Sans Mono")
+            for end in (sampler(0.0), sampler(1.0)):  # faint ghosts of both endpoints
+                for k, e in enumerate(end.ellipses):
+                    ax.plot(e[:, 0], e[:, 1], color=th.ghost, lw=1.0, ls=(0, (3, 2.5)), zorder=1)
+                if end.atoms.size:
+                    ax.scatter(end.atoms[:, 0], end.atoms[:, 1], s=self._sizes(end.masses, len(end.masses)) * 0.6,
+                               facecolors="none", edgecolors=th.ghost, linewidths=0.6, zorder=1)
+            # transparent at zero density (the ghosts stay visible), opaque colour at the top; the
+            # density is drawn in DENSITY_LEVELS flat bands: iso-density contours that GIFs compress well
+            rgb = matplotlib.colors.to_rgb(color)
+            cmap = LinearSegmentedColormap.from_list(f"geoanim-{i}", [(*rgb, 0.0), (*rgb, 0.85)])
+            image = ax.imshow(np.zeros((2, 2)), extent=(*lay.xlim, *lay.ylim), origin="lower", cmap=cmap, vmin=0.0,
+                              vmax=1.0, interpolation="nearest", aspect="auto", animated=True, zorder=0)
+            lines = [Line2D([], [], color=color, lw=lw, animated=True, zorder=3) for lw in (1.8, 1.0)]
+            for ln in lines:
+                ax.add_line(ln)
+            dots = ax.scatter(np.zeros(0), np.zeros(0), s=np.zeros(0), color=color, edgecolors=th.bg,
+                              linewidths=0.4, animated=True, zorder=4)
+            probes = [sampler(t) for t in (0.0, 0.5, 1.0)]
+            n0 = max(len(pr.masses) for pr in probes) or 1
+            has_density = any(pr.density is not None for pr in probes)
+            has_atoms = any(pr.atoms.size for pr in probes)
+            has_ellipse = any(pr.ellipses for pr in probes)
+            self.animated.extend(([image] if has_density else []) + (lines if has_ellipse else [])
+                                 + ([dots] if has_atoms else []))
+            self.panels.append(dict(ax=ax, path=path, sampler=sampler, image=image, lines=lines, dots=dots,
+                                    caption=caption, corner=corner, n0=n0))
+        self.param_markers = []
+        if lay.param is not None:
+            self._build_plane_param(rects[-1])
+
+    def _sizes(self, masses: np.ndarray, n0: int) -> np.ndarray:
+        # marker area proportional to mass; a uniform cloud of n0 points gets the base size
+        base = (self.m.font * 0.42) ** 2 * max(0.25, min(4.0, 60.0 / max(n0, 1)))
+        return base * masses * n0
+
+    def _build_plane_param(self, rect) -> None:
+        lay, th, m = self.layout, self.theme, self.m
+        ps = lay.param
+        ax = self.fig.add_axes(rect)
+        self._style_axes(ax, show_y=True)
+        top_px = rect[1] * self.H + rect[3] * self.H
+        self._text(rect[0], (top_px + 1.45 * m.font) / self.H, "mean and 1\u03c3 ellipses", size=1.08, weight="bold")
+        ax.set_xlim(*ps.xlim)
+        ax.set_ylim(*ps.ylim)
+        ax.locator_params(axis="both", nbins=4)
+        ax.grid(True, color=th.grid, lw=0.8, zorder=0)
+        for i, path in enumerate(lay.paths):
+            color = th.color(path.metric, i)
+            c = ps.curves[i]
+            ax.plot(c[:, 0], c[:, 1], color=color, lw=2.0, zorder=2)
+            for e in ps.ellipses[i]:
+                ax.plot(e[:, 0], e[:, 1], color=color, lw=0.9, alpha=0.45, zorder=2)
+            ell = Line2D([], [], color=color, lw=2.0, animated=True, zorder=4)
+            mk = Line2D([], [], ls="none", marker="o", ms=m.font * 0.55, color=color, mec=th.bg, mew=1.2,
+                        animated=True, zorder=5)
+            ax.add_line(ell)
+            ax.add_line(mk)
+            self.animated.extend([ell, mk])
+            self.param_markers.append((i, ell, mk))
+
+    def update(self, t: float) -> None:
+        from .layout import ellipse
+
+        for panel in self.panels:
+            snap = panel["sampler"](t)
+            if snap.density is not None:
+                levels = np.floor(np.clip(snap.density / self.layout.vmax, 0, 1) * DENSITY_LEVELS) / DENSITY_LEVELS
+                panel["image"].set_data(levels)
+            else:
+                panel["image"].set_data(np.zeros((2, 2)))
+            for ln, e in zip(panel["lines"], snap.ellipses or ((), ())):
+                if len(e):
+                    ln.set_data(e[:, 0], e[:, 1])
+                else:
+                    ln.set_data([], [])
+            if snap.atoms.size:
+                panel["dots"].set_offsets(snap.atoms)
+                panel["dots"].set_sizes(self._sizes(snap.masses, panel["n0"]))
+            else:
+                panel["dots"].set_offsets(np.zeros((0, 2)))
+            panel["caption"].text = _caption(t, panel["path"].length)
+            panel["corner"].text = snap.label
+        self.t_text.text = f"t = {t:.2f}"
+        ps = self.layout.param
+        if ps is not None:
+            for i, ell, mk in self.param_markers:
+                d = ps.point(i, t)
+                if isinstance(d, MVNormal):
+                    e = ellipse(d.mu, d.sigma)
+                    ell.set_data(e[:, 0], e[:, 1])
+                    mk.set_data([d.mean[0]], [d.mean[1]])
+                else:
+                    ell.set_data([], [])
+                    mk.set_data([], [])
+

@@ -397,3 +397,162 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None,
     if title is None:
         title = f"{describe(paths[0].start, exact=True)}  \u2192  {describe(paths[0].end, exact=True)}"
     return Layout(paths, samplers, times, xlim, ylim, param_space(paths, param), title)
+
+
+# ---------------------------------------------------------------------------------------------
+# the plane: density images, particles and covariance ellipses
+# ---------------------------------------------------------------------------------------------
+
+GRID2D = 150  # density image resolution per side
+
+
+def is_planar(paths: Sequence[Path]) -> bool:
+    return paths[0].start.dim == 2
+
+
+def ellipse(mean: np.ndarray, cov: np.ndarray, k: float = 1.0, n: int = 73) -> np.ndarray:
+    """Points (n, 2) on the k-sigma ellipse of a 2-D normal."""
+    w, V = np.linalg.eigh(cov)
+    a = np.linspace(0, 2 * np.pi, n)
+    circle = np.stack([np.cos(a), np.sin(a)])
+    return (mean[:, None] + k * (V * np.sqrt(w)) @ circle).T
+
+
+@dataclass(frozen=True)
+class Snapshot2D:
+    density: np.ndarray | None  # (ny, nx) or None
+    atoms: np.ndarray  # (n, 2)
+    masses: np.ndarray  # (n,)
+    ellipses: tuple[np.ndarray, ...]  # outlines of 1 and 2 sigma for a normal
+    label: str
+
+    @property
+    def peak(self) -> float:
+        return float(self.density.max()) if self.density is not None else 0.0
+
+
+def describe_plane(d: fam.Distribution) -> str:
+    """Title name of a planar endpoint: N((0, 0), [[1, 0], [0, 1]]), 500 points, ..."""
+    g = lambda x: f"{x:.3g}".replace("-", _MINUS)  # noqa: E731
+    if isinstance(d, fam.MVNormal):
+        rows = ", ".join("[" + ", ".join(g(v) for v in r) + "]" for r in d.cov)
+        return f"N(({', '.join(g(v) for v in d.mean)}), [{rows}])"
+    if isinstance(d, fam.Samples):
+        return f"samples of {d.path.rsplit('/', 1)[-1]}"
+    if isinstance(d, fam.Cloud):
+        return f"{len(d.atoms2d()[0])} points"
+    return str(d)
+
+
+def describe2d(d: fam.Distribution) -> str:
+    if isinstance(d, fam.MVNormal):
+        return f"\u03bc = ({num(d.mean[0])}, {num(d.mean[1])})"
+    if isinstance(d, fam.Cloud):
+        return f"{len(d.atoms2d()[0])} points"
+    return ""
+
+
+class Sampler2D:
+    """t -> Snapshot2D on a fixed window."""
+
+    def __init__(self, path: Path, xlim, ylim):
+        self.path = path
+        xs = np.linspace(xlim[0], xlim[1], GRID2D)
+        ys = np.linspace(ylim[0], ylim[1], GRID2D)
+        X, Y = np.meshgrid(xs, ys)
+        self.xy = np.stack([X, Y], axis=-1)
+
+    def __call__(self, t: float) -> Snapshot2D:
+        d = self.path(t)
+        density = None
+        if isinstance(d, fam.MVNormal) or (d.kind != "discrete" and hasattr(d, "pdf")):
+            density = np.asarray(d.pdf(self.xy), dtype=float)
+            if not density.any():
+                density = None
+        atoms = np.empty((0, 2))
+        masses = np.empty(0)
+        if hasattr(d, "atoms2d"):
+            atoms, masses = d.atoms2d()
+        ellipses: tuple[np.ndarray, ...] = ()
+        if isinstance(d, fam.MVNormal):
+            ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
+        return Snapshot2D(density, atoms, masses, ellipses, describe2d(d))
+
+
+def _box(d: fam.Distribution) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(d, fam.MVNormal):
+        return d.box(2.6)
+    return d.box(2.6)
+
+
+def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[float, float]]:
+    lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
+    for path in paths:
+        for t in np.linspace(0, 1, 21):
+            a, b = _box(path(float(t)))
+            lo, hi = np.minimum(lo, a), np.maximum(hi, b)
+    span = np.maximum(hi - lo, 1e-9)
+    pad = 0.08 * span.max()
+    lo, hi = lo - pad, hi + pad
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+@dataclass
+class PlaneParam:
+    """The mean's trajectory per path, with covariance ellipses along it."""
+
+    curves: list[np.ndarray]  # (n, 2) mean trajectory per path
+    ellipses: list[list[np.ndarray]]  # per path, 1-sigma ellipses at a few t
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    point: Callable[[int, float], fam.MVNormal]
+
+
+def plane_param(paths: Sequence[Path], requested: bool | None) -> PlaneParam | None:
+    p, q = paths[0].start, paths[0].end
+    kind_ok = isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal)
+    if requested is False:
+        return None
+    if not kind_ok:
+        if requested:
+            raise ValidationError("render: no parameter space to show for these endpoints (mvnormals have one); "
+                                  "use --no-param-space")
+        return None
+    ts = np.linspace(0, 1, 121)
+    curves, ells = [], []
+    for path in paths:
+        pts = [path(float(t)) for t in ts]
+        curves.append(np.array([d.mean for d in pts if isinstance(d, fam.MVNormal)] or [[np.nan, np.nan]]))
+        ells.append([ellipse(d.mu, d.sigma) for d in (path(float(t)) for t in (0.0, 0.25, 0.5, 0.75, 1.0))
+                     if isinstance(d, fam.MVNormal)])
+    allpts = np.concatenate([c for c in curves] + [e for es in ells for e in es])
+    allpts = allpts[np.isfinite(allpts).all(axis=1)]
+    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+    pad = 0.1 * (hi - lo).max()
+    return PlaneParam(curves, ells, (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad),
+                      lambda i, t: paths[i](t))
+
+
+@dataclass
+class PlaneLayout:
+    paths: list[Path]
+    samplers: list[Sampler2D]
+    times: np.ndarray
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    vmax: float
+    param: PlaneParam | None
+    title: str
+
+
+def plan_plane(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None,
+               title: str | None = None) -> PlaneLayout:
+    paths = list(paths)
+    xlim, ylim = plane_limits(paths)
+    samplers = [Sampler2D(p, xlim, ylim) for p in paths]
+    ts = np.unique(np.concatenate([np.linspace(0, 1, 25), [0.0, 1.0]]))
+    peaks = np.array([s(float(t)).peak for s in samplers for t in ts])
+    vmax = y_limit(peaks) / 1.2 if (peaks > 0).any() else 1.0
+    if title is None:
+        title = f"{describe_plane(paths[0].start)}  \u2192  {describe_plane(paths[0].end)}"
+    return PlaneLayout(paths, samplers, times, xlim, ylim, vmax, plane_param(paths, param), title)
