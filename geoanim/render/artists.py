@@ -120,6 +120,8 @@ class DynamicText:
 class FrameRenderer:
     """Draws the frames of a Layout at W x H pixels; ``frame(i)`` returns a zero-copy RGBA buffer."""
 
+    title_size = 1.2
+
     def __init__(self, layout: Layout, width: int, height: int, theme: Theme, title: str | None = None):
         self.layout = layout
         self.theme = theme
@@ -191,30 +193,38 @@ class FrameRenderer:
         ax.yaxis.label.set_size(self.m.font * 0.9 * self.pt)
 
     # -- construction ----------------------------------------------------------------------------
+    def _header(self, title: str, x: float) -> None:
+        """The headline at figure fraction x, and the per-frame "t = ..." at the right."""
+        m = self.m
+        base = 1 - (m.header * 0.72) / self.H
+        self._text(x, base, title, size=self.title_size)
+        self.t_text = self._dynamic(1 - m.margin / self.W, base, size=1.05, ha="right", color=self.theme.muted)
+
+    def _metric_axes(self, i: int, rect, path, *, show_y: bool, nbins: int, corner_drop: float):
+        """A metric panel's axes with its title, and its per-frame caption and corner label."""
+        m, W, H = self.m, self.W, self.H
+        color = self.theme.color(path.metric, i)
+        ax = self.fig.add_axes(rect)
+        self._style_axes(ax, show_y=show_y)
+        ax.set_xlim(*self.layout.xlim)
+        ax.set_ylim(*self.layout.ylim)
+        ax.locator_params(axis="both" if show_y else "x", nbins=nbins)
+        top_px = (rect[1] + rect[3]) * H
+        label = self._text(rect[0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color, weight="bold")
+        self._fit(label, rect[2] * W + 0.8 * m.gap)
+        caption = self._dynamic(rect[0], (top_px + 0.45 * m.font) / H, size=0.88, color=self.theme.muted)
+        corner = self._dynamic(rect[0] + rect[2] - 0.25 * m.font / W, (top_px - corner_drop * m.font) / H, size=0.8,
+                               ha="right", color=self.theme.muted, family="DejaVu Sans Mono")
+        return ax, color, caption, corner
+
     def _build(self, title: str) -> None:
         lay, th, m = self.layout, self.theme, self.m
         rects = self._axes_rects()
-        H, W = self.H, self.W
-        header_base = 1 - (m.header * 0.72) / H
-        self._text(rects[0][0], header_base, title, size=1.2)
-        self.t_text = self._dynamic(1 - m.margin / W, header_base, size=1.05, ha="right", color=th.muted)
+        self._header(title, rects[0][0])
         self.panels = []
         for i, (path, sampler) in enumerate(zip(lay.paths, lay.samplers)):
-            color = th.color(path.metric, i)
-            ax = self.fig.add_axes(rects[i])
-            self._style_axes(ax, show_y=False)
-            ax.set_xlim(*lay.xlim)
-            ax.set_ylim(*lay.ylim)
+            ax, color, caption, corner = self._metric_axes(i, rects[i], path, show_y=False, nbins=5, corner_drop=0.95)
             ax.set_xlabel("x", labelpad=2)
-            ax.locator_params(axis="x", nbins=5)
-            top_px = rects[i][1] * H + rects[i][3] * H
-            label = self._text(rects[i][0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color,
-                               weight="bold")
-            self._fit(label, rects[i][2] * W + 0.8 * m.gap)
-            caption = self._dynamic(rects[i][0], (top_px + 0.45 * m.font) / H, size=0.88, color=th.muted)
-            x1, y1 = rects[i][0] + rects[i][2], rects[i][1] + rects[i][3]
-            corner = self._dynamic(x1 - 0.2 * m.font / W, y1 - 0.95 * m.font / H, size=0.8, ha="right",
-                                   color=th.muted, family="DejaVu Sans Mono")
             for end in (sampler(0.0), sampler(1.0)):
                 self._draw_static_snapshot(ax, end)
             probes = [sampler(t) for t in (0.0, 0.5, 1.0)]
@@ -277,7 +287,7 @@ class FrameRenderer:
         for i, (xs, ys, dashed) in enumerate(ps.curves):
             color = th.color(lay.paths[i].metric, i)
             # earlier paths are drawn wider, so a later path along the same curve leaves them visible
-            ax.plot(xs, ys, color=color, lw=(1.4 + 1.2 * (n - 1 - i)) * m.font / 14, ls=(0, (4, 2.5)) if dashed else "-",
+            ax.plot(xs, ys, color=color, lw=(1.8 + 0.9 * (n - 1 - i)) * m.font / 14, ls=(0, (4, 2.5)) if dashed else "-",
                     zorder=2, solid_capstyle="round")
         left_out = [lay.paths[i].title for i, (xs, _, _) in enumerate(ps.curves) if np.isnan(xs).any()]
         if left_out:
@@ -470,6 +480,8 @@ class PlaneRenderer(FrameRenderer):
     """Frames for distributions in the plane: density images in each metric's colour, particles
     sized by mass, 1- and 2-sigma ellipses for normals; the (mean, covariance) panel on the right."""
 
+    title_size = 1.05  # planar titles carry covariance matrices: a little smaller
+
     def _build(self, title: str) -> None:
         from matplotlib.colors import LinearSegmentedColormap
 
@@ -482,27 +494,12 @@ class PlaneRenderer(FrameRenderer):
         lay.samplers = [type(s)(s.path, lay.xlim, lay.ylim) for s in lay.samplers]
         if lay.param is not None:
             lay.param.xlim, lay.param.ylim = equal_aspect(lay.param.xlim, lay.param.ylim, aspect)
-        header_base = 1 - (m.header * 0.72) / H
-        self._text(m.margin / W, header_base, title, size=1.05)
-        self.t_text = self._dynamic(1 - m.margin / W, header_base, size=1.05, ha="right", color=th.muted)
+        self._header(title, m.margin / W)
         self.panels = []
         for i, (path, sampler) in enumerate(zip(lay.paths, lay.samplers)):
-            color = th.color(path.metric, i)
-            ax = self.fig.add_axes(rects[i])
-            self._style_axes(ax, show_y=True)
-            ax.set_xlim(*lay.xlim)
-            ax.set_ylim(*lay.ylim)
-            ax.locator_params(axis="both", nbins=4)
-            top_px = rects[i][1] * H + rects[i][3] * H
-            label = self._text(rects[i][0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color,
-                               weight="bold")
-            self._fit(label, rects[i][2] * W + 0.8 * m.gap)
-            caption = self._dynamic(rects[i][0], (top_px + 0.45 * m.font) / H, size=0.88, color=th.muted)
-            x1, y1 = rects[i][0] + rects[i][2], rects[i][1] + rects[i][3]
-            corner = self._dynamic(x1 - 0.3 * m.font / W, y1 - 1.1 * m.font / H, size=0.8, ha="right",
-                                   color=th.muted, family="DejaVu Sans Mono")
+            ax, color, caption, corner = self._metric_axes(i, rects[i], path, show_y=True, nbins=4, corner_drop=1.1)
             for end in (sampler(0.0), sampler(1.0)):  # faint ghosts of both endpoints
-                for k, e in enumerate(end.ellipses):
+                for e in end.ellipses:
                     ax.plot(e[:, 0], e[:, 1], color=th.ghost, lw=1.0, ls=(0, (3, 2.5)), zorder=1)
                 if end.atoms.size:
                     ax.scatter(end.atoms[:, 0], end.atoms[:, 1], s=self._sizes(end.masses, len(end.masses)) * 0.6,
