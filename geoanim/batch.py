@@ -24,10 +24,13 @@ def parse_overrides(items: list[str]) -> tuple[tuple[str, Any], ...]:
         if "=" not in item:
             raise PresetError(f"--set {item}: expected KEY=VALUE, such as size=320x160")
         key, text = (part.strip() for part in item.split("=", 1))
+        if presets.OPTIONS.get(key.replace("-", "_")) == (str,):
+            raw[key] = text  # text options stay text: size=0x10 is not a hex number
+            continue
         try:
             raw[key] = presets.tomllib.loads(f"v = {text}")["v"]
         except presets.tomllib.TOMLDecodeError:
-            raw[key] = text  # a bare word: size=320x160, theme=dark
+            raw[key] = text  # a bare word: reported by the option's own check
     return tuple(sorted(presets._validate_options("--set", raw).items()))
 
 
@@ -45,19 +48,20 @@ def plan(targets: list[str], out_dir: str, *, force: bool, overrides=()) -> tupl
     manifest = presets.read_manifest(out_dir)
     for path in presets.preset_files(targets):
         try:
-            loaded = presets.load_file(path)
+            loaded, errors = presets.read_file(path)
         except PresetError as exc:
             known.append(Result(None, str(path), status="failed", error=exc.message))
             continue
+        known.extend(Result(None, str(path), exc.param or "-", status="failed", error=exc.message) for exc in errors)
         for job in loaded:
             if job.output in outputs:
-                known.append(Result(job, job.source, job.output, status="failed",
+                known.append(Result(job, job.source, job.name, job.output, status="failed",
                                     error=f"{job.where()}: output: {job.output} is also written by {outputs[job.output]}"))
                 continue
             outputs[job.output] = job.where()
             target = os.path.join(out_dir, job.output)
             if not force and os.path.exists(target) and manifest.get(job.output) == job_key(job, overrides):
-                known.append(Result(job, job.source, target, 0.0, os.path.getsize(target), "up to date"))
+                known.append(Result(job, job.source, job.name, target, 0.0, os.path.getsize(target), "up to date"))
             else:
                 jobs.append(job)
     return jobs, known
@@ -90,7 +94,7 @@ def run(jobs: list[Job], out_dir: str, *, workers: int, overrides=(),
             try:
                 r = fut.result()
             except Exception as exc:  # a crashed worker is that job's failure, not the batch's
-                r = Result(job, job.source, os.path.join(out_dir, job.output), status="failed",
+                r = Result(job, job.source, job.name, os.path.join(out_dir, job.output), status="failed",
                            error=f"{type(exc).__name__}: {exc}")
             results.append(r)
             if on_done:

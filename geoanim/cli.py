@@ -54,10 +54,15 @@ def boundary(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        import warnings
+
         from .errors import GeoanimError
 
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                # overflow at extreme parameters is detected and reported by the checks themselves
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return fn(*args, **kwargs)
         except GeoanimError as exc:
             typer.echo(f"geoanim: error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -106,7 +111,7 @@ def distance(
             for g in paths}})
         return
     typer.echo(f"p = {a}\nq = {b}\n")
-    rows = [[g[0], "-", "-", f"not supported: {g[1]}"] if isinstance(g, tuple) else
+    rows = [[g[0], "-", "-", g[1]] if isinstance(g, tuple) else
             [g.metric, g.label, _text(g.length), g.method] for g in paths]
     typer.echo(_table(rows, ["metric", "geometry", "distance", "method"]))
 
@@ -180,6 +185,16 @@ def metrics() -> None:
 FLAGSHIP = ("normal(-4, 1)", "normal(4, 1)")
 
 
+def _make_folder(folder: str) -> None:
+    """Create an output folder, or fail in one line (a file in the way, a read-only place)."""
+    from .errors import EncodeError
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise EncodeError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+
+
 def _slug(text: str) -> str:
     import re
 
@@ -212,13 +227,21 @@ def render(
     from .paths import geodesic
     from .spec import parse
 
+    from .errors import ValidationError
+    from .paths import get_metric
+
+    if (p is None) != (q is None):
+        raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])
     names = metric or ["fisher", "wasserstein"]
+    canonical = [get_metric(m).name for m in names]
+    if len(set(canonical)) != len(canonical):
+        raise ValidationError(f"render: a metric is given twice ({', '.join(names)}); one panel per metric")
     paths = [geodesic(a, b, m) for m in names]
     if output is None:
         name = "flagship" if (p, q) == (None, None) or (str(a), str(b)) == ("normal(-4, 1)", "normal(4, 1)") \
             else f"{_slug(str(a))}--{_slug(str(b))}"
-        FsPath("outputs").mkdir(exist_ok=True)
+        _make_folder("outputs")
         output = f"outputs/{name}.gif"
     from .render import render as do_render
 
@@ -248,15 +271,17 @@ def batch(
     overrides = B.parse_overrides(set_ or [])
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
-        raise typer.BadParameter("--jobs must be >= 1")
+        from .errors import ValidationError
+
+        raise ValidationError(f"batch: --jobs must be >= 1 (got {workers})")
     todo, known = B.plan(targets or ["presets"], out_dir, force=force, overrides=overrides)
     if dry_run:
-        rows = [[r.job.name if r.job else "-", r.source, r.output or "-", r.status, r.error] for r in known]
+        rows = [[r.name or "-", r.source, r.output or "-", r.status, r.error] for r in known]
         rows += [[j.name, j.source, os.path.join(out_dir, j.output), "would render", ""] for j in todo]
         typer.echo(_table(rows, ["job", "preset", "output", "status", "problem"]))
         raise typer.Exit(2 if any(r.status == "failed" for r in known) else 0)
     if todo:
-        os.makedirs(out_dir, exist_ok=True)
+        _make_folder(out_dir)
     progress = _BatchProgress(len(todo), enabled=not quiet)
     try:
         results = B.run(todo, out_dir, workers=workers, overrides=overrides,
@@ -267,7 +292,7 @@ def batch(
     order = {id(j): i for i, j in enumerate(todo)}
     results.sort(key=lambda r: order.get(id(r.job), 0))
     everything = known + results
-    rows = [[r.job.name if r.job else "-", r.output or r.source, f"{r.seconds:.1f}" if r.status == "rendered" else "-",
+    rows = [[r.name or "-", r.output or r.source, f"{r.seconds:.1f}" if r.status == "rendered" else "-",
              f"{r.size / 1024:.0f} KiB" if r.size else "-", r.status if r.status != "failed" else f"FAILED: {r.error}"]
             for r in everything]
     typer.echo(_table(rows, ["job", "output", "seconds", "size", "status"]))
@@ -305,7 +330,7 @@ class _BatchProgress:
         if self.bar:
             self.bar.update(self.task, completed=self.count)
             if result.status == "failed":
-                self.bar.console.print(f"[red]failed[/red] {result.job.name if result.job else result.source}: {result.error}")
+                self.bar.console.print(f"[red]failed[/red] {result.name or result.source}: {result.error}")
         elif self.enabled:
             what = f"failed: {result.error}" if result.status == "failed" else \
                 f"{result.output} ({result.seconds:.1f} s, {result.size / 1024:.0f} KiB)"
@@ -350,7 +375,7 @@ def sweep(
     width, height = parse_size(size)
     data = compute(p, q, metric or ["fisher", "wasserstein"], shift=shift, var=var, points=points)
     if output == "outputs/sweep.png":
-        FsPath("outputs").mkdir(exist_ok=True)
+        _make_folder("outputs")
     from .render.artists import THEMES, render_sweep
 
     render_sweep(data, output, size=(width, height), theme=THEMES[theme])

@@ -261,6 +261,9 @@ class Uniform(Distribution):
         hi = _finite("uniform", "high", self.high)
         if not lo < hi:
             raise ValidationError(f"uniform: `low` must be < `high` (got {fmt(lo)} and {fmt(hi)})", param="high")
+        if not math.isfinite(hi - lo):
+            raise ValidationError(f"uniform: the width `high` - `low` must be finite (got {fmt(lo)} and {fmt(hi)})",
+                                  param="high")
         object.__setattr__(self, "low", lo)
         object.__setattr__(self, "high", hi)
 
@@ -901,9 +904,15 @@ class MVNormal(Distribution):
         if not np.allclose(C, C.T, rtol=0, atol=1e-12 * max(scale, 1e-300)):
             raise ValidationError("mvnormal: `cov` must be symmetric", param="cov")
         eig = np.linalg.eigvalsh(0.5 * (C + C.T))
-        if eig.min() <= 1e-14 * eig.max() or eig.min() <= 0:
+        if eig.min() <= 0:
             raise ValidationError(f"mvnormal: `cov` must be positive definite (smallest eigenvalue "
                                   f"{eig.min():.3g})", param="cov")
+        if eig.min() <= 1e-14 * eig.max():
+            raise ValidationError(f"mvnormal: `cov` is numerically singular (eigenvalues {eig.min():.3g} and "
+                                  f"{eig.max():.3g}: ratio below 1e-14)", param="cov")
+        if d < 2:
+            raise ValidationError("mvnormal: `mean` needs at least 2 entries; in one dimension use normal(mean, std)",
+                                  param="mean")
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "cov", tuple(tuple(float(v) for v in r) for r in 0.5 * (C + C.T)))
 
@@ -1044,6 +1053,10 @@ def _read_cloud(path: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         if path.lower().endswith(".npy"):
             data = np.load(path, allow_pickle=False)
+            if data.dtype.kind not in "fiu":
+                raise ValidationError(f"{what}: the array must hold real numbers (got dtype {data.dtype})",
+                                      param="path")
+            data = data.astype(float)
         elif path.lower().endswith((".csv", ".txt")):
             with open(path, encoding="utf-8") as fh:
                 lines = [ln for ln in fh.read().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]

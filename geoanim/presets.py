@@ -100,7 +100,7 @@ def _check_option(where: str, key: str, value: Any) -> Any:
 
 
 def _validate_options(where: str, table: dict) -> dict[str, Any]:
-    from .render import easing, parse_size
+    from .render import RANGES, check_option, easing, parse_size
 
     out = {}
     for raw, value in table.items():
@@ -111,6 +111,9 @@ def _validate_options(where: str, table: dict) -> dict[str, Any]:
             raise PresetError(f"{where}: unknown key \"{raw}\"{_did_you_mean(key, [*OPTIONS, *JOB_KEYS])}")
         out[key] = _check_option(where, key, value)
     try:
+        for key in RANGES:
+            if key in out:
+                check_option(key, out[key])
         if "size" in out:
             parse_size(out["size"])
         if "easing" in out:
@@ -158,6 +161,7 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
     output = entry.get("output", f"{name}.gif")
     if not isinstance(output, str) or not output:
         raise PresetError(f"{where}: output: must be a file name such as \"{name}.gif\"")
+    output = os.path.normpath(output)  # "./a.gif" and "a.gif" are one file
     if os.path.isabs(output) or ".." in FsPath(output).parts:
         raise PresetError(f"{where}: output: must be a relative path inside the out-dir (got {output!r})")
     try:
@@ -176,9 +180,19 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
     # a job must render: build its geodesics now so an unsupported pair fails at load time
     try:
         from .paths import geodesic
+        from .render.encode import gif_delay_check
 
-        for m in canonical:
-            geodesic(parse(entry["start"]), parse(entry["end"]), m)
+        start = parse(entry["start"])
+        paths = [geodesic(start, parse(entry["end"]), m) for m in canonical]
+        if "size" in options and not output.lower().endswith(".png"):
+            from .render import check_width, parse_size
+            from .render.layout import panel_count
+
+            check_width(*parse_size(options["size"]), panel_count(paths, options.get("param_space")))
+        if output.lower().endswith(".gif") and "fps" in options:
+            gif_delay_check(options["fps"])
+        if output.lower().endswith(".png") and start.dim != 1:
+            raise PresetError("output: PNG filmstrips are one-dimensional; use .gif, .mp4 or .webp")
     except GeoanimError as exc:
         raise PresetError(f"{where}: {exc.message}") from None
     return Job(name.strip(), entry["start"], entry["end"], tuple(canonical), output,
@@ -187,6 +201,15 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
 
 def load_file(path: str | os.PathLike) -> list[Job]:
     """Read and validate one preset file; raises PresetError naming file, job and key."""
+    jobs, errors = read_file(path)
+    if errors:
+        raise errors[0]
+    return jobs
+
+
+def read_file(path: str | os.PathLike) -> tuple[list[Job], list[PresetError]]:
+    """Read one preset file: its valid jobs, and one error per invalid job (a broken job does not
+    take its neighbours down). Problems with the file as a whole raise PresetError."""
     p = FsPath(path)
     source = str(path)
     try:
@@ -215,13 +238,22 @@ def load_file(path: str | os.PathLike) -> list[Job]:
     if default_metrics is not None:
         entries = [e if not isinstance(e, dict) or "metrics" in e else {**e, "metrics": default_metrics}
                    for e in entries]
-    jobs = [_validate_job(source, i, e, defaults) for i, e in enumerate(entries)]
-    seen: dict[str, str] = {}
-    for job in jobs:
+    jobs: list[Job] = []
+    errors: list[PresetError] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        try:
+            job = _validate_job(source, i, entry, defaults)
+        except PresetError as exc:
+            exc.param = entry.get("name") if isinstance(entry, dict) and isinstance(entry.get("name"), str) else None
+            errors.append(exc)
+            continue
         if job.name in seen:
-            raise PresetError(f'{source}: job "{job.name}": name: used twice')
-        seen[job.name] = job.output
-    return jobs
+            errors.append(PresetError(f'{source}: job "{job.name}": name: used twice', param=job.name))
+            continue
+        seen.add(job.name)
+        jobs.append(job)
+    return jobs, errors
 
 
 def preset_files(targets: list[str]) -> list[FsPath]:
@@ -245,6 +277,7 @@ def preset_files(targets: list[str]) -> list[FsPath]:
 class Result:
     job: Job | None
     source: str
+    name: str = ""
     output: str = ""
     seconds: float = 0.0
     size: int = 0
@@ -274,11 +307,11 @@ def run_job(job: Job, out_dir: str, overrides: tuple[tuple[str, Any], ...] = ())
         if "duration" in dict(overrides):
             options.pop("frames", None)
         render(paths, target, **options)
-        return Result(job, job.source, str(target), time.perf_counter() - start, target.stat().st_size)
+        return Result(job, job.source, job.name, str(target), time.perf_counter() - start, target.stat().st_size)
     except GeoanimError as exc:
-        return Result(job, job.source, str(target), time.perf_counter() - start, 0, "failed", exc.message)
+        return Result(job, job.source, job.name, str(target), time.perf_counter() - start, 0, "failed", exc.message)
     except OSError as exc:
-        return Result(job, job.source, str(target), time.perf_counter() - start, 0, "failed",
+        return Result(job, job.source, job.name, str(target), time.perf_counter() - start, 0, "failed",
                       f"cannot write {target}: {exc.strerror or exc}")
 
 

@@ -32,8 +32,12 @@ def translate(d: fam.Distribution, s: float) -> fam.Distribution:
         return fam.Categorical(d.probs, tuple(x + s for x in d.at))
     if isinstance(d, fam.Mixture):
         return fam.Mixture(d.weights, tuple(translate(c, s) for c in d.components))
-    raise UnsupportedError(f"sweep: cannot shift {d.family}: shifted copies leave the family; "
-                           "write the moving spec with a variable instead, e.g. --var s=0:10")
+    if isinstance(d, fam.MVNormal):  # shifted along the first axis
+        return fam.MVNormal((d.mean[0] + s, *d.mean[1:]), d.cov)
+    if isinstance(d, fam.Points2D):
+        return fam.Points2D(tuple((x + s, y) for x, y in d.locations), d.weights)
+    raise UnsupportedError(f"sweep: --shift does not support {d.family}; write the moving spec with a "
+                           "variable instead, e.g. --var s=0:10")
 
 
 def parse_range(text: str, what: str) -> tuple[float, float]:
@@ -82,14 +86,22 @@ def sweep(p_text: str, q_text: str | None, metrics: list[str], *, shift: str | N
         pairs = lambda s: (parse(p_text, {name: s}), parse(q_text, {name: s}))  # noqa: E731
         xlabel = name
         title = f"{p_text}  vs  {q_text}"
+    from .errors import GeoanimError
+    from .paths import get_metric
+
+    names = [get_metric(m).name for m in metrics]
+    if len(set(names)) != len(names):
+        raise ValidationError(f"sweep: a metric is given twice ({', '.join(metrics)})")
     values = np.linspace(lo, hi, points)
-    distances = {m: np.empty(points) for m in metrics}
+    distances = {m: np.empty(points) for m in names}
     labels: dict[str, str] = {}
     for i, s in enumerate(values):
-        a, b = pairs(float(s))
-        for m in metrics:
-            g = geodesic(a, b, m)
-            distances[m][i] = g.length
-            labels.setdefault(g.metric, g.label)
-    canonical = {m: geodesic(*pairs(float(values[0])), m).metric for m in metrics}
-    return Sweep(values, {canonical[m]: d for m, d in distances.items()}, labels, xlabel, title)
+        try:
+            a, b = pairs(float(s))
+            for m in names:
+                g = geodesic(a, b, m)
+                distances[m][i] = g.length
+                labels.setdefault(m, g.label)
+        except GeoanimError as exc:
+            raise type(exc)(f"sweep: at {name} = {float(s):g}: {exc.message}") from None
+    return Sweep(values, distances, labels, xlabel, title)

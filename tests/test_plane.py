@@ -340,9 +340,9 @@ def test_planar_renders(tmp_path, p, q):
         except UnsupportedError:
             pass
     out = tmp_path / "x.gif"
-    anim = geoanim.render(paths, out, frames=5, hold=0, size=(520, 240))
+    anim = geoanim.render(paths, out, frames=5, hold=0, size=(640, 240))
     with Image.open(out) as im:
-        assert im.n_frames == anim.frames == 5 and im.size == (520, 240)
+        assert im.n_frames == anim.frames == 5 and im.size == (640, 240)
         frames = []
         for i in range(im.n_frames):
             im.seek(i)

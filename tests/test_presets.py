@@ -20,8 +20,8 @@ from geoanim.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-TINY = (("frames", 3), ("hold", 0), ("size", "200x120"))
-TINY_SET = ["--set", "frames=3", "--set", "hold=0", "--set", "size=200x120"]
+TINY = (("frames", 3), ("hold", 0), ("size", "450x160"))
+TINY_SET = ["--set", "frames=3", "--set", "hold=0", "--set", "size=450x160"]
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -227,7 +227,7 @@ def test_sweep_cli_writes_png_and_svg_and_json(tmp_path):
     (["normal(0,1)"], "exactly one of --shift"),
     (["normal(0,1)", "--shift", "0:1", "--var", "s=0:1"], "exactly one of --shift"),
     (["normal(0,1)", "--shift", "a:b"], "--shift must look like 0:10"),
-    (["exponential(1)", "--shift", "0:1"], "cannot shift exponential"),
+    (["exponential(1)", "--shift", "0:1"], "--shift does not support exponential"),
     (["normal(0,1)", "normal(s,1)", "--var", "s=0:1", "-o", "x.jpg"], "use .png or .svg"),
     (["normal(0,1)", "normal(t,1)", "--var", "s=0:1"], "unknown name 't'"),
 ])
@@ -268,7 +268,7 @@ def test_readme_commands_run(tmp_path, monkeypatch):
     commands = readme_commands()
     assert any(c[:1] == ["render"] for c in commands) and any(c[:1] == ["batch"] for c in commands)
     for args in commands:
-        extra = {"render": ["--frames", "3", "--hold", "0", "--size", "240x140"],
+        extra = {"render": ["--frames", "3", "--hold", "0", "--size", "460x160"],
                  "batch": [*TINY_SET, "--out-dir", str(tmp_path / "outputs")],
                  "sweep": ["--points", "5"]}.get(args[0], [])
         r = runner.invoke(app, [*args, *extra])

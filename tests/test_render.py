@@ -69,7 +69,7 @@ def test_gif_metadata_frames_timing_loop(tmp_path):
 
 def test_gif_non_representable_fps_keeps_exact_total(tmp_path):
     out = tmp_path / "a.gif"
-    render(paths_for(), out, frames=30, fps=30, hold=0, size=(320, 160))
+    render(paths_for(), out, frames=30, fps=30, hold=0, size=(480, 160))
     _, durations, _ = gif_frames(out)
     assert sum(durations) == 1000  # 30 frames at 30 fps last one second
     assert min(durations) >= 20  # never a delay browsers slow down
@@ -110,12 +110,12 @@ def test_smooth_easing_is_monotone_and_fixes_endpoints():
 
 def test_mp4_is_h264_yuv420p_with_even_padded_size(tmp_path):
     out = tmp_path / "a.mp4"
-    anim = render(paths_for(), out, frames=10, fps=25, hold=0, size=(321, 161))
+    anim = render(paths_for(), out, frames=10, fps=25, hold=0, size=(481, 161))
     info = probe(out)
     assert "h264" in info and "yuv420p" in info
-    assert "322x162" in info  # padded to even, not rescaled
+    assert "482x162" in info  # padded to even, not rescaled
     assert "25 fps" in info
-    assert (anim.width, anim.height) == (322, 162)
+    assert (anim.width, anim.height) == (482, 162)
     import imageio_ffmpeg
 
     nframes, _ = imageio_ffmpeg.count_frames_and_secs(str(out))
@@ -124,12 +124,12 @@ def test_mp4_is_h264_yuv420p_with_even_padded_size(tmp_path):
 
 def test_webp_is_animated_and_loops(tmp_path):
     out = tmp_path / "a.webp"
-    render(paths_for(), out, frames=6, hold=0, size=(320, 160))
+    render(paths_for(), out, frames=6, hold=0, size=(480, 160))
     with Image.open(out) as im:
         assert im.format == "WEBP"
         assert im.n_frames == 6
         assert im.info.get("loop", 0) == 0
-        assert im.size == (320, 160)
+        assert im.size == (480, 160)
 
 
 def test_png_filmstrip_has_one_row_per_metric(tmp_path):
@@ -241,7 +241,8 @@ def test_cli_render_bad_options_exit_2(tmp_path):
                          (["--theme", "neon"], "theme"), (["--fps", "0"], "fps"),
                          (["--frames", "3", "--duration", "2"], "not both"),
                          (["uniform(0,1)", "uniform(2,3)", "--param-space"], "parameter space"),
-                         (["normal(0, -1)"], "std")]:
+                         (["normal(0, -1)", "normal(0, 1)"], "std"), (["normal(0, 1)"], "both distributions"),
+                         (["--size", "320x160"], "too narrow for 3 panels"), (["-m", "w2", "-m", "wasserstein"], "twice")]:
         r = runner.invoke(app, ["render", *args, "-o", str(tmp_path / "x.gif")])
         assert r.exit_code == 2, (args, r.output)
         assert needle in r.stderr and "Traceback" not in r.output
@@ -273,14 +274,14 @@ def test_no_partial_file_after_a_failure(tmp_path, monkeypatch, suffix, error):
 
     monkeypatch.setattr(artists_mod.FrameRenderer, "frame", failing)
     with pytest.raises(error):
-        render(paths_for(), out, frames=10, hold=0, size=(320, 160))
+        render(paths_for(), out, frames=10, hold=0, size=(480, 160))
     assert out.read_bytes() == b"previous render"  # the old file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary left behind
 
 
 def test_animation_shows_itself_in_jupyter(tmp_path):
-    anim = render(paths_for(), tmp_path / "a.gif", frames=3, hold=0, size=(200, 160))
+    anim = render(paths_for(), tmp_path / "a.gif", frames=3, hold=0, size=(450, 160))
     html = anim._repr_html_()
     assert html.startswith('<img src="data:image/gif;base64,R0lGOD')  # GIF magic, base64
-    anim = render(paths_for(), tmp_path / "a.mp4", frames=3, hold=0, size=(200, 160))
+    anim = render(paths_for(), tmp_path / "a.mp4", frames=3, hold=0, size=(450, 160))
     assert "<video" in anim._repr_html_()

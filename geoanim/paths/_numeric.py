@@ -85,7 +85,7 @@ def tanh_sinh_unit(f: Callable[[np.ndarray], np.ndarray], breakpoints: Iterable[
     keep = b > a
     a, b = a[keep], b[keep]
     previous = None
-    for level in range(4, 10):  # h = 1/16 ... 1/512
+    for level in range(4, 14):  # h = 1/16 ... 1/8192
         h = 2.0 ** -level
         tau = np.arange(-4.0, 4.0 + h / 2, h)
         z = 0.5 * np.pi * np.sinh(tau)
@@ -100,4 +100,5 @@ def tanh_sinh_unit(f: Callable[[np.ndarray], np.ndarray], breakpoints: Iterable[
         if previous is not None and abs(total - previous) <= rtol * abs(total) + 1e-300:
             return total
         previous = total
-    return total
+    # the levels never agreed (a sharp interior feature): adaptive Gauss-Kronrod, point by point
+    return integrate_unit(lambda u: float(np.asarray(f(np.array([u])), dtype=float)[0]), cuts)

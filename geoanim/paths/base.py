@@ -46,6 +46,13 @@ class Path:
     method: str
     point: Callable[[float], Distribution] = field(repr=False, compare=False)
 
+    def __post_init__(self):
+        if math.isnan(self.length):
+            from ..errors import UnsupportedError
+
+            raise UnsupportedError(f"{self.metric}: the distance between {self.start} and {self.end} could not be "
+                                   "computed in floating point (the parameters are too extreme)")
+
     def __call__(self, t: float) -> Distribution:
         try:
             t = float(t)

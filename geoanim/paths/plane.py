@@ -85,11 +85,34 @@ def fisher_normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
 
         method = "closed form (one-dimensional)"
     else:
-        x, B = mvn.solve_velocity(v, W)
-        length = mvn.fisher_length(x, B)
-        point = lambda t: back(*mvn.exp_map(x, B, t))  # noqa: E731
         method = "exact (closed-form exponential map, Newton shooting to 1e-10)"
+        try:
+            length, point = _shoot(p, q)
+        except UnsupportedError:
+            # the boundary problem can be better conditioned from the other end: solve q -> p and
+            # run that path backwards (the geodesic is unique, the reverse is the same curve)
+            length, reverse = _shoot(q, p)
+            point = lambda t: reverse(1.0 - t)  # noqa: E731
+            method += ", solved from the far end"
     return Path(p, q, "fisher", FR, "mvnormal", length, method, point)
+
+
+def _shoot(p: fam.MVNormal, q: fam.MVNormal):
+    """Length and t -> point of the geodesic from p to q by the shooting solve (see mvn.py)."""
+    L = np.linalg.cholesky(p.sigma)
+    Linv = np.linalg.inv(L)
+    v = Linv @ (q.mu - p.mu)
+    W = Linv @ q.sigma @ Linv.T
+    with np.errstate(over="ignore", invalid="ignore"):
+        x, B = mvn.solve_velocity(v, 0.5 * (W + W.T))
+    mu1 = p.mu
+
+    def point(t):
+        with np.errstate(over="ignore", invalid="ignore"):
+            m, S = mvn.exp_map(x, B, t)
+        return _mvn(mu1 + L @ m, L @ S @ L.T)
+
+    return mvn.fisher_length(x, B), point
 
 
 def _one_dimensional(v: np.ndarray, W: np.ndarray):

@@ -90,9 +90,15 @@ def _discrete_path(p, q) -> Path:
 
 
 def _quantile_breaks(d: fam.Distribution) -> tuple[np.ndarray, np.ndarray]:
-    """Where the quantile function jumps, as lower-tail levels u and upper-tail levels v."""
+    """Where the quantile function jumps or bends, as lower-tail levels u and upper-tail levels v
+    (for continuous laws: the levels of their breakpoints, e.g. each mixture component's centre)."""
     if d.kind == "continuous":
-        return np.empty(0), np.empty(0)
+        xs = np.asarray(d.breakpoints, dtype=float)
+        if xs.size < 2:
+            return np.empty(0), np.empty(0)
+        u = np.asarray(d.cdf(xs), dtype=float)
+        v = np.asarray(d.sf(xs), dtype=float)
+        return u[u < 0.5], v[v < 0.5]
     _, masses = d.atoms()
     c = np.cumsum(masses)
     return c[c < 0.5], (1.0 - c)[(1.0 - c) < 0.5]

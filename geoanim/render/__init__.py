@@ -22,6 +22,7 @@ from typing import Sequence
 from ..errors import ValidationError
 from ..paths.base import Path
 
+MIN_PANEL_WIDTH = 150  # pixels: below this, panel titles and captions cannot stay legible
 DEFAULTS = dict(duration=4.0, fps=20.0, theme="light", easing="smooth", hold=0.6, bounce=False, strip=5)
 
 
@@ -71,6 +72,21 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+RANGES = {"fps": (1, 120), "duration": (0.1, 600), "frames": (2, 100_000), "hold": (0, 60), "strip": (2, 12)}
+
+
+def check_option(name: str, value: float) -> float:
+    """A numeric render option within its range, or a one-line ValidationError."""
+    return _check(name, value, *RANGES[name])
+
+
+def check_width(width: int, height: int, n_panels: int) -> None:
+    if width < MIN_PANEL_WIDTH * n_panels:
+        raise ValidationError(f"render: {width}x{height} is too narrow for {n_panels} panels (at least "
+                              f"{MIN_PANEL_WIDTH * n_panels} pixels wide; or drop a metric or --no-param-space)",
+                              param="size")
+
+
 def _check(name: str, value: float, lo: float, hi: float) -> float:
     try:
         v = float(value)
@@ -111,20 +127,23 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
     out = FsPath(out)
     fmt = encode.output_format(out)
     encode.check_writable(out)
-    fps = _check("fps", DEFAULTS["fps"] if fps is None else fps, 1, 120)
+    fps = check_option("fps", DEFAULTS["fps"] if fps is None else fps)
     if fmt == ".gif":
         encode.gif_delay_check(fps)
     if frames is not None and duration is not None:
         raise ValidationError("render: give `frames` or `duration`, not both")
     if frames is None:
-        duration = _check("duration", DEFAULTS["duration"] if duration is None else duration, 0.1, 600)
+        duration = check_option("duration", DEFAULTS["duration"] if duration is None else duration)
         frames = max(2, int(round(duration * fps)))
     else:
-        frames = int(_check("frames", frames, 2, 100_000))
-    hold = _check("hold", DEFAULTS["hold"] if hold is None else hold, 0, 60)
+        frames = int(check_option("frames", frames))
+    hold = check_option("hold", DEFAULTS["hold"] if hold is None else hold)
     if theme not in ("light", "dark"):
         raise ValidationError(f"render: `theme` must be light or dark (got {theme!r})", param="theme")
     ease = easing_mod.get(easing)
+    if paths[0].start.dim > 2:
+        raise ValidationError(f"render: can draw distributions on the line or in the plane, not in "
+                              f"{paths[0].start.dim} dimensions (distance and path work in any dimension)")
     for p in paths[1:]:
         if (p.start, p.end) != (paths[0].start, paths[0].end):
             raise ValidationError("render: all paths must join the same two distributions")
@@ -140,6 +159,8 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
         width, height = default_size(n_panels, planar)
     else:
         width, height = parse_size(size) if isinstance(size, str) else parse_size(f"{size[0]}x{size[1]}")
+        if fmt != ".png":
+            check_width(width, height, n_panels)
 
     from .artists import THEMES, FrameRenderer, PlaneRenderer, _rgb, render_strip
 
@@ -148,7 +169,7 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
     if fmt == ".png" and planar:
         raise ValidationError("render: PNG filmstrips are one-dimensional only; render 2-D paths as .gif, .mp4 or .webp")
     if fmt == ".png":
-        render_strip(plan, out, k=int(_check("strip", strip, 2, 12)), size=size and (width, height), theme=th)
+        render_strip(plan, out, k=int(check_option("strip", strip)), size=size and (width, height), theme=th)
         return Animation(out, fmt, 1, 0.0, *_png_size(out), seconds=time.perf_counter() - start)
 
     fr = (PlaneRenderer if planar else FrameRenderer)(plan, width, height, th)

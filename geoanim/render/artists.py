@@ -99,6 +99,15 @@ class DynamicText:
         self.color = np.array(_rgb(color), dtype=np.float32)
         self.text = ""
 
+    def fit(self, sample: str, width_px: float) -> None:
+        """Shrink the font until ``sample`` (the widest text expected) fits in width_px, not below 8 px."""
+        from PIL import ImageFont
+
+        size = self.font.size
+        while self.font.getlength(sample) > width_px and size > 8:
+            size *= 0.93
+            self.font = ImageFont.truetype(self.font.path, size)
+
     def draw(self, frame: np.ndarray) -> None:
         if not self.text:
             return
@@ -213,8 +222,11 @@ class FrameRenderer:
         label = self._text(rect[0], (top_px + 1.45 * m.font) / H, path.label, size=1.08, color=color, weight="bold")
         self._fit(label, rect[2] * W + 0.8 * m.gap)
         caption = self._dynamic(rect[0], (top_px + 0.45 * m.font) / H, size=0.88, color=self.theme.muted)
+        caption.fit(_caption(1.0, path.length), rect[2] * W + 0.8 * m.gap)
         corner = self._dynamic(rect[0] + rect[2] - 0.25 * m.font / W, (top_px - corner_drop * m.font) / H, size=0.8,
                                ha="right", color=self.theme.muted, family="DejaVu Sans Mono")
+        sampler = self.layout.samplers[i]
+        corner.fit(max((sampler(t).label for t in (0.0, 0.5, 1.0)), key=len), 0.92 * rect[2] * W)
         return ax, color, caption, corner
 
     def _build(self, title: str) -> None:
@@ -561,8 +573,10 @@ class PlaneRenderer(FrameRenderer):
     def update(self, t: float) -> None:
         from .layout import ellipse
 
+        snaps = []
         for panel in self.panels:
             snap = panel["sampler"](t)
+            snaps.append(snap)
             if snap.density is not None:
                 levels = np.floor(np.clip(snap.density / self.layout.vmax, 0, 1) * DENSITY_LEVELS) / DENSITY_LEVELS
                 panel["image"].set_data(levels)
@@ -581,15 +595,13 @@ class PlaneRenderer(FrameRenderer):
             panel["caption"].text = _caption(t, panel["path"].length)
             panel["corner"].text = snap.label
         self.t_text.text = f"t = {t:.2f}"
-        ps = self.layout.param
-        if ps is not None:
-            for i, ell, mk in self.param_markers:
-                d = ps.point(i, t)
-                if isinstance(d, MVNormal):
-                    e = ellipse(d.mu, d.sigma)
-                    ell.set_data(e[:, 0], e[:, 1])
-                    mk.set_data([d.mean[0]], [d.mean[1]])
-                else:
-                    ell.set_data([], [])
-                    mk.set_data([], [])
+        for i, ell, mk in self.param_markers:
+            d = snaps[i].dist  # the panel's own point at t: no second evaluation of the path
+            if isinstance(d, MVNormal):
+                e = ellipse(d.mu, d.sigma)
+                ell.set_data(e[:, 0], e[:, 1])
+                mk.set_data([d.mean[0]], [d.mean[1]])
+            else:
+                ell.set_data([], [])
+                mk.set_data([], [])
 

@@ -326,6 +326,18 @@ def param_space_kind(paths: Sequence[Path]) -> str | None:
     return None
 
 
+def panel_count(paths: Sequence[Path], param: bool | None) -> int:
+    """Metric panels plus the parameter-space panel where there will be one."""
+    p, q = paths[0].start, paths[0].end
+    if param is False:
+        extra = False
+    elif p.dim == 2:
+        extra = isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal)
+    else:
+        extra = param_space_kind(paths) is not None
+    return len(paths) + int(extra)
+
+
 def param_space(paths: Sequence[Path], requested: bool | None) -> ParamSpace | None:
     """The parameter-space panel where it has meaning; None elsewhere (or when switched off)."""
     kind = param_space_kind(paths)
@@ -348,6 +360,9 @@ def param_space(paths: Sequence[Path], requested: bool | None) -> ParamSpace | N
         xs = np.concatenate([c[0] for c in curves])
         ys = np.concatenate([c[1] for c in curves])
         xpad = 0.12 * (xs.max() - xs.min()) or 1.0
+        if not (np.isfinite(xpad) and np.isfinite(1.15 * ys.max())):
+            raise ValidationError("render: these distributions span more orders of magnitude than one plot can "
+                                  "show; bring the scales closer together")
         return ParamSpace("normal", curves, "mean \u03bc", "std \u03c3", (xs.min() - xpad, xs.max() + xpad),
                           (0.0, 1.15 * ys.max()), "paths in (\u03bc, \u03c3)",
                           lambda i, t: coords(paths[i](t)))
@@ -390,10 +405,17 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None,
     if not paths:
         raise ValidationError("render: need at least one path")
     xlim = x_limits(paths, times)
+    too_wide = ValidationError("render: these distributions span more orders of magnitude than one plot can "
+                               "show; bring the scales closer together")
+    if not math.isfinite(xlim[1] - xlim[0]):
+        raise too_wide
     samplers = [Sampler(p, xlim) for p in paths]
     unique_t = np.unique(times)
-    peaks = np.array([s(float(t)).peak for s in samplers for t in unique_t])
+    with np.errstate(all="ignore"):
+        peaks = np.array([s(float(t)).peak for s in samplers for t in unique_t])
     ylim = (0.0, y_limit(peaks))
+    if not math.isfinite(ylim[1]):
+        raise too_wide
     if title is None:
         title = f"{describe(paths[0].start, exact=True)}  \u2192  {describe(paths[0].end, exact=True)}"
     return Layout(paths, samplers, times, xlim, ylim, param_space(paths, param), title)
@@ -425,6 +447,7 @@ class Snapshot2D:
     masses: np.ndarray  # (n,)
     ellipses: tuple[np.ndarray, ...]  # outlines of 1 and 2 sigma for a normal
     label: str
+    dist: fam.Distribution | None = None
 
     @property
     def peak(self) -> float:
@@ -476,20 +499,14 @@ class Sampler2D:
         ellipses: tuple[np.ndarray, ...] = ()
         if isinstance(d, fam.MVNormal):
             ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
-        return Snapshot2D(density, atoms, masses, ellipses, describe2d(d))
-
-
-def _box(d: fam.Distribution) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(d, fam.MVNormal):
-        return d.box(2.6)
-    return d.box(2.6)
+        return Snapshot2D(density, atoms, masses, ellipses, describe2d(d), d)
 
 
 def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[float, float]]:
     lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
     for path in paths:
         for t in np.linspace(0, 1, 21):
-            a, b = _box(path(float(t)))
+            a, b = path(float(t)).box(2.6)
             lo, hi = np.minimum(lo, a), np.maximum(hi, b)
     span = np.maximum(hi - lo, 1e-9)
     pad = 0.08 * span.max()
