@@ -125,8 +125,6 @@ def _moments(d) -> tuple[Any, Any, str]:
     if isinstance(d, MVNormal):
         return list(d.mean), [list(r) for r in d.cov], "cov"
     if isinstance(d, Cloud):
-        import numpy as np
-
         locs, w = d.atoms2d()
         m = w @ locs
         c = (locs - m).T @ ((locs - m) * w[:, None])
@@ -222,8 +220,6 @@ def render(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
     """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""
-    from pathlib import Path as FsPath
-
     from .paths import geodesic
     from .spec import parse
 

@@ -16,7 +16,7 @@ Numbers are stored as Python floats in tuples, so distributions are hashable and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Iterable
 
 import numpy as np
@@ -64,6 +64,14 @@ def _finite(family: str, name: str, value: Any) -> float:
     if not math.isfinite(v):
         raise ValidationError(f"{family}: `{name}` must be finite (got {value!r})", param=name)
     return v
+
+
+def unit_time(family: str, value: Any) -> float:
+    """The geodesic parameter `t` of a derived family: finite and in [0, 1]."""
+    t = _finite(family, "t", value)
+    if not 0.0 <= t <= 1.0:
+        raise ValidationError(f"{family}: `t` must be in [0, 1] (got {fmt(t)})", param="t")
+    return t
 
 
 def _positive(family: str, name: str, value: Any) -> float:

@@ -18,7 +18,6 @@ from typing import ClassVar
 import numpy as np
 
 from .. import families as fam
-from ..errors import ValidationError
 from ._numeric import integrate_line, scalar
 from .base import Path
 from .registry import register_metric
@@ -351,13 +350,9 @@ class FisherNPPoint(fam.Distribution):
     SPEC_SIGNATURE: ClassVar = (("start", "end", "t"), 3, ("dist", "dist", "num"))
 
     def __post_init__(self):
-        t = fam._finite("fisher_np_interpolant", "t", self.t)
-        if not 0.0 <= t <= 1.0:
-            raise ValidationError(f"fisher_np_interpolant: `t` must be in [0, 1] (got {fam.fmt(t)})", param="t")
-        object.__setattr__(self, "t", t)
+        object.__setattr__(self, "t", fam.unit_time("fisher_np_interpolant", self.t))
         h2, _ = _np_geometry(self.start, self.end)
-        a, b = slerp_weights(sphere_distance(h2) / 2, t)
-        object.__setattr__(self, "_ab", (a, b))
+        object.__setattr__(self, "_ab", slerp_weights(sphere_distance(h2) / 2, self.t))
         object.__setattr__(self, "_cuts", quadrature_cuts(self.start, self.end))
 
     @property

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import families as fam
-from ..errors import UnsupportedError, ValidationError
+from ..errors import UnsupportedError
 from . import mvn
 from .base import Path
 
@@ -256,14 +256,11 @@ class FisherNPPoint2D(fam.Distribution):
 
     def __post_init__(self):
         _pair(self.start, self.end)
-        t = fam._finite("fisher_np_interpolant2d", "t", self.t)
-        if not 0.0 <= t <= 1.0:
-            raise ValidationError(f"fisher_np_interpolant2d: `t` must be in [0, 1] (got {fam.fmt(t)})", param="t")
-        object.__setattr__(self, "t", t)
+        object.__setattr__(self, "t", fam.unit_time("fisher_np_interpolant2d", self.t))
         from .fisher import slerp_weights, sphere_distance
 
         h2, _ = hellinger_squared_plane(self.start, self.end)
-        object.__setattr__(self, "_ab", slerp_weights(sphere_distance(h2) / 2, t))
+        object.__setattr__(self, "_ab", slerp_weights(sphere_distance(h2) / 2, self.t))
 
     @property
     def dim(self) -> int:  # type: ignore[override]

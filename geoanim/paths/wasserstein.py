@@ -20,7 +20,7 @@ from typing import Callable, ClassVar
 import numpy as np
 
 from .. import families as fam
-from ..errors import UnsupportedError, ValidationError
+from ..errors import UnsupportedError
 from ._numeric import tanh_sinh_unit
 from .base import Path
 from .registry import register_metric
@@ -140,10 +140,7 @@ class QuantilePoint(fam.Distribution):
     SPEC_SIGNATURE: ClassVar = (("start", "end", "t"), 3, ("dist", "dist", "num"))
 
     def __post_init__(self):
-        t = fam._finite("quantile_interpolant", "t", self.t)
-        if not 0.0 <= t <= 1.0:
-            raise ValidationError(f"quantile_interpolant: `t` must be in [0, 1] (got {fam.fmt(t)})", param="t")
-        object.__setattr__(self, "t", t)
+        object.__setattr__(self, "t", fam.unit_time("quantile_interpolant", self.t))
 
     @property
     def kind(self) -> str:  # type: ignore[override]
