@@ -129,7 +129,8 @@ def _moments(d) -> tuple[Any, Any, str]:
         m = w @ locs
         c = (locs - m).T @ ((locs - m) * w[:, None])
         return m.tolist(), c.tolist(), "cov"
-    return None, None, "cov"
+    mean, cov = d.moments()
+    return mean.tolist(), cov.tolist(), "cov"
 
 
 def _point_dict(t: float, d) -> dict[str, Any]:

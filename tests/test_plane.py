@@ -125,7 +125,7 @@ def test_three_dimensions_work_too():
 
 def _geodesic_ode(_, y, d):
     # Skovgaard / Calvo-Oller: mu'' = S' S^-1 mu',  S'' = S' S^-1 S' - mu' mu'^T
-    mu, S = y[:d], y[d:d + d * d].reshape(d, d)
+    S = y[d:d + d * d].reshape(d, d)  # (mu itself does not enter the equations)
     dmu, dS = y[d + d * d:2 * d + d * d], y[2 * d + d * d:].reshape(d, d)
     Si = np.linalg.inv(S)
     ddmu = dS @ Si @ dmu
@@ -351,3 +351,22 @@ def test_planar_renders(tmp_path, p, q):
     assert any(np.abs(frames[0] - frames[-1]).sum() > 0 for _ in [0])  # it moves
     with pytest.raises(ValidationError, match="filmstrips are one-dimensional"):
         geoanim.render(paths, tmp_path / "x.png")
+
+
+def test_fisher_np_point_moments_match_a_grid():
+    p, q = P("mvnormal([0,0],[[1,0.3],[0.3,1]])"), P("mvnormal([2,-1],[[0.6,0],[0,2]])")
+    d = geoanim.geodesic(p, q, "fisher-np")(0.4)
+    mean, cov = d.moments()
+    xs = np.linspace(-8, 10, 721)
+    X, Y = np.meshgrid(xs, xs)
+    xy = np.stack([X, Y], axis=-1)
+    r = d.pdf(xy) * (xs[1] - xs[0]) ** 2
+    assert r.sum() == pytest.approx(1, rel=1e-6)  # the point is a probability density
+    m = np.array([(r * X).sum(), (r * Y).sum()])
+    assert mean == pytest.approx(m, abs=1e-6)
+    assert cov[0, 0] == pytest.approx((r * (X - m[0]) ** 2).sum(), rel=1e-5)
+    assert cov[0, 1] == pytest.approx((r * (X - m[0]) * (Y - m[1])).sum(), abs=1e-6)
+    # cross-fade between a normal and a point: a^2 of the normal, b^2 at the point
+    e = geoanim.geodesic(p, P("points2d([[4, 4]])"), "fisher-np")(0.5)
+    mean, _ = e.moments()
+    assert mean == pytest.approx([2, 2])

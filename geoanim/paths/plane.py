@@ -300,6 +300,28 @@ class FisherNPPoint2D(fam.Distribution):
         keep = m > 0
         return locs[keep], m[keep]
 
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean vector and covariance matrix of the point, exactly: r = a^2 p + b^2 q + 2ab sqrt(pq)
+        on the continuous parts (sqrt(pq) of two normals is BC N(m, S) with precision (S1^-1 + S2^-1)/2),
+        plus the atoms."""
+        a, b = self._ab
+        pieces = []  # (mass, first moment, second moment) of each part of r
+        for w, d in ((a * a, self.start), (b * b, self.end)):
+            if isinstance(d, fam.MVNormal):
+                pieces.append((w, w * d.mu, w * (d.sigma + np.outer(d.mu, d.mu))))
+        if isinstance(self.start, fam.MVNormal) and isinstance(self.end, fam.MVNormal):
+            P1, P2 = np.linalg.inv(self.start.sigma), np.linalg.inv(self.end.sigma)
+            S = np.linalg.inv(0.5 * (P1 + P2))
+            m = S @ (0.5 * (P1 @ self.start.mu + P2 @ self.end.mu))
+            c = 2 * a * b * math.exp(log_bc_normals(self.start, self.end))
+            pieces.append((c, c * m, c * (S + np.outer(m, m))))
+        locs, masses = self.atoms2d()
+        if masses.size:
+            pieces.append((float(masses.sum()), masses @ locs, (locs.T * masses) @ locs))
+        mass = sum(piece[0] for piece in pieces)
+        mean = sum(piece[1] for piece in pieces) / mass
+        return mean, sum(piece[2] for piece in pieces) / mass - np.outer(mean, mean)
+
     def box(self, k: float = 3.0):
         boxes = [d.box(k) for d in (self.start, self.end)]
         return np.minimum(boxes[0][0], boxes[1][0]), np.maximum(boxes[0][1], boxes[1][1])
