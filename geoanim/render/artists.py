@@ -303,8 +303,9 @@ class FrameRenderer:
                     zorder=2, solid_capstyle="round")
         left_out = [lay.paths[i].title for i, (xs, _, _) in enumerate(ps.curves) if np.isnan(xs).any()]
         if left_out:
-            ax.text(0.5, -0.1, f"{' and '.join(left_out)} moves mass between\nlocations: off the simplex",
-                    transform=ax.transAxes, ha="center", va="top", color=th.muted, fontsize=m.font * 0.78 * self.pt)
+            # the triangle leaves the upper-left corner empty: the note goes there, inside the panel
+            ax.text(0.0, 0.84, f"{' and '.join(left_out)}\nmoves mass off\nthe simplex",
+                    transform=ax.transAxes, ha="left", va="top", color=th.muted, fontsize=m.font * 0.74 * self.pt)
         ends = [ps.point(0, 0.0), ps.point(0, 1.0)]
         ax.plot([e[0] for e in ends], [e[1] for e in ends], ls="none", marker="s", ms=m.font * 0.42,
                 color=th.muted, zorder=3)
