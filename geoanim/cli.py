@@ -218,6 +218,7 @@ def render(
     title: Annotated[Optional[str], typer.Option("--title", help="headline (default: start -> end)")] = None,
     param_space: Annotated[Optional[bool], typer.Option("--param-space/--no-param-space", help="parameter-space panel (default: on for normals and 3-category categoricals)", show_default=False)] = None,
     strip: Annotated[int, typer.Option("--strip", help="snapshots per metric in a .png filmstrip")] = 5,
+    trails: Annotated[bool, typer.Option("--trails", help="in the plane: draw each transported point's line faintly")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
     """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""
@@ -244,7 +245,7 @@ def render(
 
     anim = do_render(paths, output, frames=frames, duration=duration, fps=fps, size=size, theme=theme,
                      easing=easing, hold=hold, bounce=bounce, title=title, param_space=param_space,
-                     strip=strip, progress=not quiet)
+                     strip=strip, trails=trails, progress=not quiet)
     if not quiet:
         what = "filmstrip" if anim.format == ".png" else f"{anim.frames} frames at {anim.fps:g} fps"
         typer.echo(f"wrote {anim.path} ({anim.width}x{anim.height}, {what}, "

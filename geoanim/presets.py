@@ -50,6 +50,7 @@ OPTIONS: dict[str, tuple[type, ...]] = {
     "title": (str,),
     "param_space": (bool,),
     "strip": (int,),
+    "trails": (bool,),
 }
 JOB_KEYS = ("name", "caption", "start", "end", "metrics", "output")
 TOP_KEYS = ("job", "defaults")

@@ -370,3 +370,19 @@ def test_fisher_np_point_moments_match_a_grid():
     e = geoanim.geodesic(p, P("points2d([[4, 4]])"), "fisher-np")(0.5)
     mean, _ = e.moments()
     assert mean == pytest.approx([2, 2])
+
+
+def test_trails_draw_the_transport_lines_of_w2_only():
+    from geoanim.render import artists, layout
+
+    a, b = P("points2d([[0, 0], [0, 1]])"), P("points2d([[4, 0], [4, 1]])")
+    paths = [geoanim.geodesic(a, b, m) for m in ("fisher", "wasserstein")]
+    times = layout.timeline(3, fps=10)
+    frames = {}
+    for trails in (False, True):
+        plan = layout.plan_plane(paths, times)
+        fr = artists.PlaneRenderer(plan, 640, 300, artists.THEMES["light"], trails=trails)
+        frames[trails] = np.asarray(fr.frame(0.0)).astype(int).copy()
+    diff = np.abs(frames[True] - frames[False]).sum(axis=2) > 0
+    assert diff[:, 320:].sum() > 100  # the Wasserstein-2 panel gained its lines
+    assert diff[:, :300].sum() == 0  # the Fisher-Rao cross-fade has no transport lines

@@ -100,7 +100,7 @@ def _check(name: str, value: float, lo: float, hi: float) -> float:
 def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *, frames: int | None = None,
            duration: float | None = None, fps: float | None = None, size: tuple[int, int] | str | None = None,
            theme: str = "light", easing: str = "smooth", hold: float | None = None, bounce: bool = False,
-           title: str | None = None, param_space: bool | None = None, strip: int = 5,
+           title: str | None = None, param_space: bool | None = None, strip: int = 5, trails: bool = False,
            progress: bool = False) -> Animation:
     """Render one panel per path, side by side, to ``out`` (.gif, .mp4, .webp or .png filmstrip).
 
@@ -114,6 +114,7 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
         hold: seconds to pause on each endpoint (default 0.6). bounce: play back to the start.
         title: headline; default "start -> end". param_space: force the parameter panel on/off.
         strip: snapshots per metric in a PNG filmstrip.
+        trails: in the plane, draw each transported point's straight line faintly (W2 between clouds).
         progress: show a progress bar on stderr.
     """
     from . import easing as easing_mod
@@ -172,7 +173,7 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
         render_strip(plan, out, k=int(check_option("strip", strip)), size=size and (width, height), theme=th)
         return Animation(out, fmt, 1, 0.0, *_png_size(out), seconds=time.perf_counter() - start)
 
-    fr = (PlaneRenderer if planar else FrameRenderer)(plan, width, height, th)
+    fr = PlaneRenderer(plan, width, height, th, trails=trails) if planar else FrameRenderer(plan, width, height, th)
     spec = encode.VideoSpec(width, height, fps, _rgb(th.bg), (_rgb(th.fg), _rgb(th.muted)))
     passes = 2 if fmt == ".gif" else 1
     bar = _progress(len(times) * passes) if progress else None

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 
-from ..families import MVNormal
+from ..families import MVNormal, Points2D
 from .layout import Layout, Snapshot, num
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency
@@ -495,6 +495,22 @@ class PlaneRenderer(FrameRenderer):
 
     title_size = 1.05  # planar titles carry covariance matrices: a little smaller
 
+    def __init__(self, layout, width: int, height: int, theme: Theme, title: str | None = None, trails: bool = False):
+        self.trails = trails
+        super().__init__(layout, width, height, theme, title)
+
+    def _draw_trails(self, ax, path, color) -> None:
+        """Each coupled pair's straight line, faint: the transport plan that the particles follow."""
+        if path.metric != "wasserstein":  # only transport moves points along lines
+            return
+        first, last = path.point(0.0), path.point(1.0)  # the coupling's own order, not the endpoints
+        if not (isinstance(first, Points2D) and isinstance(last, Points2D)):
+            return
+        a, b = np.array(first.locations), np.array(last.locations)
+        if a.shape != b.shape:
+            return
+        ax.add_collection(LineCollection(np.stack([a, b], axis=1), colors=color, linewidths=0.7, alpha=0.3, zorder=1))
+
     def _build(self, title: str) -> None:
         from matplotlib.colors import LinearSegmentedColormap
 
@@ -511,6 +527,8 @@ class PlaneRenderer(FrameRenderer):
         self.panels = []
         for i, (path, sampler) in enumerate(zip(lay.paths, lay.samplers)):
             ax, color, caption, corner = self._metric_axes(i, rects[i], path, show_y=True, nbins=4, corner_drop=1.1)
+            if self.trails:
+                self._draw_trails(ax, path, color)
             for end in (sampler(0.0), sampler(1.0)):  # faint ghosts of both endpoints
                 for e in end.ellipses:
                     ax.plot(e[:, 0], e[:, 1], color=th.ghost, lw=1.0, ls=(0, (3, 2.5)), zorder=1)
