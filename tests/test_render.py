@@ -285,3 +285,11 @@ def test_animation_shows_itself_in_jupyter(tmp_path):
     assert html.startswith('<img src="data:image/gif;base64,R0lGOD')  # GIF magic, base64
     anim = render(paths_for(), tmp_path / "a.mp4", frames=3, hold=0, size=(450, 160))
     assert "<video" in anim._repr_html_()
+
+
+@pytest.mark.parametrize("width, height", [(481, 161), (479, 203), (961, 401), (777, 333)])
+def test_canvas_is_exactly_the_requested_size(width, height):
+    # 4.81 in at 100 dpi is 480.99999 px: a canvas one column short would shear every frame
+    fig, canvas = artists_mod.exact_canvas(width, height, "#FFFFFF")
+    canvas.draw()
+    assert np.asarray(canvas.buffer_rgba()).shape == (height, width, 4)

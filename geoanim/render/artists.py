@@ -80,6 +80,21 @@ class Metrics:
         self.margin = 1.2 * f
 
 
+def exact_canvas(width: int, height: int, facecolor: str) -> tuple[Figure, FigureCanvasAgg]:
+    """A figure whose Agg buffer is exactly width x height pixels.
+
+    The buffer size is the figure size in inches times the dpi, truncated or rounded depending on
+    the matplotlib version: 4.81 in at 100 dpi can come out 480 px wide, and a buffer one column
+    short feeds the encoder misaligned frames. Nudge the size until the canvas agrees.
+    """
+    for nudge in (0.0, 0.25, 0.5, -0.25):
+        fig = Figure(figsize=((width + nudge) / 100, (height + nudge) / 100), dpi=100, facecolor=facecolor)
+        canvas = FigureCanvasAgg(fig)
+        if canvas.get_width_height() == (width, height):
+            return fig, canvas
+    raise RuntimeError(f"matplotlib would not make a {width}x{height} canvas")  # pragma: no cover
+
+
 class DynamicText:
     """Text that changes every frame, drawn by Pillow's FreeType straight into the frame buffer.
 
@@ -138,8 +153,7 @@ class FrameRenderer:
         n_metric = len(layout.paths)
         n_panels = n_metric + (1 if layout.param else 0)
         self.m = Metrics(width, height, n_panels, layout.param is not None)
-        self.fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.bg)
-        self.canvas = FigureCanvasAgg(self.fig)
+        self.fig, self.canvas = exact_canvas(width, height, theme.bg)
         self.pt = 72.0 / 100.0  # points per pixel at dpi 100
         self.animated: list = []
         self.texts: list[DynamicText] = []
