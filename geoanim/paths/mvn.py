@@ -23,7 +23,6 @@ change): the univariate half-plane geodesic along that axis.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,11 +37,6 @@ def sym_fn(S: np.ndarray, fn) -> np.ndarray:
     return (V * fn(w)) @ V.T
 
 
-def spd_check(S: np.ndarray, what: str) -> None:
-    if not np.all(np.isfinite(S)) or np.min(np.linalg.eigvalsh(S)) <= 0:
-        raise UnsupportedError(f"{what}: covariance must be positive definite")
-
-
 def _divided_exp(lam: np.ndarray) -> np.ndarray:
     """D_ij = (e^li - e^lj) / (li - lj), and e^li on the diagonal, without cancellation."""
     a, b = lam[:, None], lam[None, :]
@@ -52,11 +46,6 @@ def _divided_exp(lam: np.ndarray) -> np.ndarray:
         ratio = np.where(np.abs(diff) > 1e-12, np.expm1(diff) / np.where(diff == 0, 1, diff), 1 + diff / 2)
     return np.exp(b) * ratio
 
-
-@dataclass(frozen=True)
-class _Velocity:
-    x: np.ndarray  # (d,)
-    B: np.ndarray  # (d, d) symmetric
 
 
 def _block(x: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -126,36 +115,34 @@ def exp_map(x: np.ndarray, B: np.ndarray, t: float) -> tuple[np.ndarray, np.ndar
 
 
 def _newton(z: np.ndarray, d: int, Dt: np.ndarray, dt: np.ndarray, iterations: int = 40) -> tuple[np.ndarray, float]:
+    """Damped Newton on the block residual; returns the last iterate and its scaled residual.
+
+    A step is halved until the residual decreases (Newton from far away overshoots); when no
+    step decreases it, Newton has stalled (at rounding level, or lost) and the iterate is returned
+    for the caller to judge.
+    """
     scale = max(1.0, np.abs(Dt).max(), np.abs(dt).max())
-    best = math.inf
+    res, J, _ = _residual_and_jacobian(z, d, Dt, dt)
+    err = float(np.abs(res).max()) / scale
     for _ in range(iterations):
-        res, J, _ = _residual_and_jacobian(z, d, Dt, dt)
-        err = float(np.abs(res).max()) / scale
-        if not math.isfinite(err):
-            return z, math.inf
-        if err < 1e-14:
-            return z, err
+        if not math.isfinite(err) or err < 1e-14:
+            break
         try:
             step = np.linalg.solve(J, res)
         except np.linalg.LinAlgError:
-            return z, err
-        # damped: halve the step until the residual decreases (Newton from far away overshoots)
+            break
         lam = 1.0
         while lam > 1e-4:
             trial = z - lam * step
-            r2, _, _ = _residual_and_jacobian(trial, d, Dt, dt)
+            r2, J2, _ = _residual_and_jacobian(trial, d, Dt, dt)
             e2 = float(np.abs(r2).max()) / scale
             if math.isfinite(e2) and e2 < err:
                 break
             lam *= 0.5
         else:
-            return z, err
-        z = trial
-        if err >= best and err < 1e-12:
-            return z, err
-        best = min(best, err)
-    res, _, _ = _residual_and_jacobian(z, d, Dt, dt)
-    return z, float(np.abs(res).max()) / scale
+            break
+        z, res, J, err = trial, r2, J2, e2  # the accepted trial's Jacobian serves the next step
+    return z, (err if math.isfinite(err) else math.inf)
 
 
 def solve_velocity(v: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -141,6 +141,52 @@ class DynamicText:
         region[...] = (region * (1.0 - a) + self.color * a + 0.5).astype(np.uint8)
 
 
+PT = 72.0 / 100.0  # points per pixel at dpi 100
+
+
+def style_axes(ax, theme: Theme, font: float, *, show_y: bool) -> None:
+    """Open axes in the theme's colours; tick labels at 0.86 and axis labels at 0.9 of the font (px)."""
+    ax.set_facecolor(theme.bg)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.spines["left"].set_visible(show_y)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(theme.muted)
+    ax.tick_params(colors=theme.muted, labelcolor=theme.fg, labelsize=font * 0.86 * PT, length=3.5, width=0.8)
+    if not show_y:
+        ax.set_yticks([])
+    for label in (ax.xaxis.label, ax.yaxis.label):
+        label.set_color(theme.fg)
+        label.set_size(font * 0.9 * PT)
+
+
+def draw_ghost(ax, snap: Snapshot, theme: Theme, font: float) -> None:
+    """A faint dashed copy of an endpoint: its density curve and its atoms."""
+    if snap.curve_x.size:
+        ax.plot(snap.curve_x[1:-1], snap.curve_y[1:-1], ls=(0, (3, 2.5)), lw=1.1, color=theme.ghost, zorder=1)
+    if snap.atoms_x.size:
+        many = snap.atoms_x.size > MANY_ATOMS
+        if not many:  # dozens of dashed stems would hide the moving ones: keep just their tops
+            segs = [[(x, 0), (x, mm)] for x, mm in zip(snap.atoms_x, snap.atoms_m)]
+            ax.add_collection(LineCollection(segs, colors=theme.ghost, linewidths=1.1, linestyles=(0, (3, 2.5)),
+                                             zorder=1))
+        ax.plot(snap.atoms_x, snap.atoms_m, ls="none", marker="o", mfc="none", mec=theme.ghost,
+                ms=font * (0.3 if many else 0.45), zorder=1, clip_on=False)
+
+
+def save_figure(fig: Figure, out, theme: Theme) -> None:
+    """Write a static figure atomically, in the format its suffix names (png, svg)."""
+    from .encode import AtomicOutput, check_writable
+
+    target = check_writable(out)
+    tmp = AtomicOutput(target, target.suffix.lower())
+    try:
+        fig.savefig(tmp.tmp, format=target.suffix.lower().lstrip("."), facecolor=theme.bg, dpi=100)
+        tmp.commit()
+    finally:
+        tmp.discard()
+
+
 class FrameRenderer:
     """Draws the frames of a Layout at W x H pixels; ``frame(i)`` returns a zero-copy RGBA buffer."""
 
@@ -154,7 +200,7 @@ class FrameRenderer:
         n_panels = n_metric + (1 if layout.param else 0)
         self.m = Metrics(width, height, n_panels, layout.param is not None)
         self.fig, self.canvas = exact_canvas(width, height, theme.bg)
-        self.pt = 72.0 / 100.0  # points per pixel at dpi 100
+        self.pt = PT
         self.animated: list = []
         self.texts: list[DynamicText] = []
         self._build(title if title is not None else layout.title)
@@ -199,21 +245,7 @@ class FrameRenderer:
         return t
 
     def _style_axes(self, ax, *, show_y: bool):
-        th = self.theme
-        ax.set_facecolor(th.bg)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        ax.spines["left"].set_visible(show_y)
-        for side in ("left", "bottom"):
-            ax.spines[side].set_color(th.muted)
-        ax.tick_params(colors=th.muted, labelcolor=th.fg, labelsize=self.m.font * 0.86 * self.pt,
-                       length=3.5, width=0.8)
-        if not show_y:
-            ax.set_yticks([])
-        ax.xaxis.label.set_color(th.fg)
-        ax.yaxis.label.set_color(th.fg)
-        ax.xaxis.label.set_size(self.m.font * 0.9 * self.pt)
-        ax.yaxis.label.set_size(self.m.font * 0.9 * self.pt)
+        style_axes(ax, self.theme, self.m.font, show_y=show_y)
 
     # -- construction ----------------------------------------------------------------------------
     def _header(self, title: str, x: float) -> None:
@@ -274,17 +306,7 @@ class FrameRenderer:
             self._build_param(rects[-1])
 
     def _draw_static_snapshot(self, ax, snap: Snapshot) -> None:
-        th = self.theme
-        if snap.curve_x.size:
-            ax.plot(snap.curve_x[1:-1], snap.curve_y[1:-1], ls=(0, (3, 2.5)), lw=1.1, color=th.ghost, zorder=1)
-        if snap.atoms_x.size:
-            many = snap.atoms_x.size > MANY_ATOMS
-            if not many:  # dozens of dashed stems would hide the moving ones: keep just their tops
-                segs = [[(x, 0), (x, mm)] for x, mm in zip(snap.atoms_x, snap.atoms_m)]
-                ax.add_collection(LineCollection(segs, colors=th.ghost, linewidths=1.1, linestyles=(0, (3, 2.5)),
-                                                 zorder=1))
-            ax.plot(snap.atoms_x, snap.atoms_m, ls="none", marker="o", mfc="none", mec=th.ghost,
-                    ms=self.m.font * (0.3 if many else 0.45), zorder=1, clip_on=False)
+        draw_ghost(ax, snap, self.theme, self.m.font)
 
     def _build_param(self, rect) -> None:
         lay, th, m = self.layout, self.theme, self.m
@@ -292,7 +314,7 @@ class FrameRenderer:
         ax = self.fig.add_axes(rect)
         self._style_axes(ax, show_y=ps.kind == "normal")
         top_px = rect[1] * self.H + rect[3] * self.H
-        self._text(rect[0] - (m.left_param - m.margin) / self.W * 0, (top_px + 1.45 * m.font) / self.H, ps.title,
+        self._text(rect[0], (top_px + 1.45 * m.font) / self.H, ps.title,
                    size=1.08, weight="bold")
         ax.set_xlim(*ps.xlim)
         ax.set_ylim(*ps.ylim)
@@ -320,7 +342,7 @@ class FrameRenderer:
             # the triangle leaves the upper-left corner empty: the note goes there, inside the panel
             ax.text(0.0, 0.84, f"{' and '.join(left_out)}\nmoves mass off\nthe simplex",
                     transform=ax.transAxes, ha="left", va="top", color=th.muted, fontsize=m.font * 0.74 * self.pt)
-        ends = [ps.point(0, 0.0), ps.point(0, 1.0)]
+        ends = [ps.coords(lay.paths[0].start), ps.coords(lay.paths[0].end)]
         ax.plot([e[0] for e in ends], [e[1] for e in ends], ls="none", marker="s", ms=m.font * 0.42,
                 color=th.muted, zorder=3)
         for i, path in enumerate(lay.paths):
@@ -333,8 +355,10 @@ class FrameRenderer:
 
     # -- per frame -------------------------------------------------------------------------------
     def update(self, t: float) -> None:
+        snaps = []
         for panel in self.panels:
             snap = panel["sampler"](t)
+            snaps.append(snap)
             path = panel["path"]
             if snap.curve_x.size:
                 xy = np.column_stack([snap.curve_x, snap.curve_y])
@@ -358,10 +382,9 @@ class FrameRenderer:
             panel["corner"].text = snap.label
         self.t_text.text = f"t = {t:.2f}"
         ps = self.layout.param
-        if ps is not None:
-            for i, mk in enumerate(self.param_markers):
-                x, y = ps.point(i, t)
-                mk.set_data([x], [y])
+        for mk, snap in zip(self.param_markers, snaps):
+            x, y = ps.coords(snap.dist)  # the panel's own point at t: the path is evaluated once per frame
+            mk.set_data([x], [y])
 
     def frame(self, t: float) -> memoryview:
         """Draw the frame at t and return the canvas' RGBA buffer (valid until the next frame)."""
@@ -387,15 +410,12 @@ def _caption(t: float, length: float) -> str:
 
 def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, theme: Theme) -> None:
     """A static filmstrip for papers: one row per metric, k snapshots from t=0 to t=1."""
-    from .encode import AtomicOutput, check_writable
-
     rows = len(layout.paths)
     width, height = size or (max(900, 200 * k + 190), 70 + 175 * rows)
     m = Metrics(width, height, k + 1, False)
     m.font = float(np.clip(min(height / rows * 0.085, width / (k + 1) * 0.075), 10.5, 20.0))
-    pt = 72.0 / 100.0
-    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.bg)
-    FigureCanvasAgg(fig)
+    pt = PT
+    fig, _ = exact_canvas(width, height, theme.bg)
     label_w = 0.0
     left = (m.font * 9.5) / width
     top = 1 - (m.font * 4.4) / height
@@ -405,8 +425,6 @@ def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, t
     cell_h = (top - bottom - gap_y * (rows - 1)) / rows
     ts = np.linspace(0.0, 1.0, k)
     fig.text(left, 1 - (m.font * 1.3) / height, layout.title, fontsize=m.font * 1.15 * pt, color=theme.fg, va="center")
-    helper = FrameRenderer.__new__(FrameRenderer)  # reuse the styling helpers without a frame
-    helper.theme, helper.m, helper.pt = theme, m, pt
     for r, (path, sampler) in enumerate(zip(layout.paths, layout.samplers)):
         color = theme.color(path.metric, r)
         y0 = top - (r + 1) * cell_h - r * gap_y
@@ -416,7 +434,7 @@ def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, t
                  fontsize=m.font * 0.82 * pt, color=theme.muted, va="center")
         for c, t in enumerate(ts):
             ax = fig.add_axes((left + c * (cell_w + gap_x), y0, cell_w, cell_h))
-            helper._style_axes(ax, show_y=False)
+            style_axes(ax, theme, m.font, show_y=False)
             ax.set_xlim(*layout.xlim)
             ax.set_ylim(*layout.ylim)
             ax.locator_params(axis="x", nbins=4)
@@ -424,8 +442,8 @@ def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, t
                 ax.set_xticklabels([])
             if r == 0:
                 ax.set_title(f"t = {t:g}", fontsize=m.font * 0.95 * pt, color=theme.fg, pad=m.font * 0.4 * pt)
-            helper._draw_static_snapshot(ax, sampler(0.0))
-            helper._draw_static_snapshot(ax, sampler(1.0))
+            draw_ghost(ax, sampler(0.0), theme, m.font)
+            draw_ghost(ax, sampler(1.0), theme, m.font)
             snap = sampler(float(t))
             if snap.curve_x.size:
                 ax.add_patch(Polygon(np.column_stack([snap.curve_x, snap.curve_y]), closed=True, facecolor=color,
@@ -435,30 +453,17 @@ def render_strip(layout: Layout, out, *, k: int, size: tuple[int, int] | None, t
                 ax.add_collection(LineCollection([[(x, 0), (x, mm)] for x, mm in zip(snap.atoms_x, snap.atoms_m)],
                                                  colors=color, linewidths=2.2))
                 ax.plot(snap.atoms_x, snap.atoms_m, ls="none", marker="o", ms=m.font * 0.4, color=color, clip_on=False)
-    target = check_writable(out)
-    tmp = AtomicOutput(target, ".png")
-    try:
-        fig.savefig(tmp.tmp, format="png", facecolor=theme.bg, dpi=100)
-        tmp.commit()
-    finally:
-        tmp.discard()
+    save_figure(fig, out, theme)
 
 
 def render_sweep(data, out, *, size: tuple[int, int], theme: Theme) -> None:
     """Distance against the swept parameter, one line per metric, written atomically (PNG or SVG)."""
-    from .encode import AtomicOutput, check_writable
-
     width, height = size
     font = float(np.clip(height * 0.034, 11, 20))
-    pt = 72.0 / 100.0
-    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.bg)
-    FigureCanvasAgg(fig)
+    pt = PT
+    fig, _ = exact_canvas(width, height, theme.bg)
     ax = fig.add_axes((0.09, 0.14, 0.62, 0.74))
-    helper = FrameRenderer.__new__(FrameRenderer)
-    helper.theme, helper.pt = theme, pt
-    helper.m = Metrics(width, height, 1, False)
-    helper.m.font = font
-    helper._style_axes(ax, show_y=True)
+    style_axes(ax, theme, font, show_y=True)
     ax.grid(True, color=theme.grid, lw=0.8)
     finite_max = 0.0
     for i, (metric, d) in enumerate(data.distances.items()):
@@ -479,14 +484,7 @@ def render_sweep(data, out, *, size: tuple[int, int], theme: Theme) -> None:
     leg = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=font * 0.9 * pt)
     for text in leg.get_texts():
         text.set_color(theme.fg)
-    target = check_writable(out)
-    fmt = target.suffix.lower()
-    tmp = AtomicOutput(target, fmt)
-    try:
-        fig.savefig(tmp.tmp, format=fmt.lstrip("."), facecolor=theme.bg, dpi=100)
-        tmp.commit()
-    finally:
-        tmp.discard()
+    save_figure(fig, out, theme)
 
 
 DENSITY_LEVELS = 8
@@ -604,8 +602,6 @@ class PlaneRenderer(FrameRenderer):
             self.param_markers.append((i, ell, mk))
 
     def update(self, t: float) -> None:
-        from .layout import ellipse
-
         snaps = []
         for panel in self.panels:
             snap = panel["sampler"](t)
@@ -631,7 +627,7 @@ class PlaneRenderer(FrameRenderer):
         for i, ell, mk in self.param_markers:
             d = snaps[i].dist  # the panel's own point at t: no second evaluation of the path
             if isinstance(d, MVNormal):
-                e = ellipse(d.mu, d.sigma)
+                e = snaps[i].ellipses[0]  # the 1-sigma outline the panel already drew
                 ell.set_data(e[:, 0], e[:, 1])
                 mk.set_data([d.mean[0]], [d.mean[1]])
             else:

@@ -63,6 +63,7 @@ class Snapshot:
     atoms_x: np.ndarray
     atoms_m: np.ndarray
     label: str
+    dist: fam.Distribution | None = None  # the point itself, for the parameter panel
 
     @property
     def peak(self) -> float:
@@ -157,7 +158,7 @@ class Sampler:
         d = self.path(t)
         if self._quantile is not None and isinstance(d, QuantilePoint) and d.kind == "continuous":
             x, y = self._quantile(t)
-            return Snapshot(x, y, _EMPTY, _EMPTY, describe(d))
+            return Snapshot(x, y, _EMPTY, _EMPTY, describe(d), d)
         return snapshot(d, self.grid)
 
 
@@ -179,7 +180,7 @@ def snapshot(d: fam.Distribution, grid: np.ndarray) -> Snapshot:
         ax_, am = d.atoms()
         keep = am > 1e-6 * (am.max() if am.size else 1.0)
         ax_, am = ax_[keep], am[keep]
-    return Snapshot(cx, cy, ax_, am, describe(d))
+    return Snapshot(cx, cy, ax_, am, describe(d), d)
 
 
 class _QuantileCurve:
@@ -301,7 +302,7 @@ class ParamSpace:
     xlim: tuple[float, float]
     ylim: tuple[float, float]
     title: str
-    point: Callable[[int, float], tuple[float, float]]
+    coords: Callable[[fam.Distribution], tuple[float, float]]  # a distribution's place in this panel
     vertex_labels: list[str] = field(default_factory=list)
 
 
@@ -365,7 +366,7 @@ def param_space(paths: Sequence[Path], requested: bool | None) -> ParamSpace | N
                                   "show; bring the scales closer together")
         return ParamSpace("normal", curves, "mean \u03bc", "std \u03c3", (xs.min() - xpad, xs.max() + xpad),
                           (0.0, 1.15 * ys.max()), "paths in (\u03bc, \u03c3)",
-                          lambda i, t: coords(paths[i](t)))
+                          coords)
     at = paths[0].start.at
 
     def coords(d):
@@ -380,7 +381,7 @@ def param_space(paths: Sequence[Path], requested: bool | None) -> ParamSpace | N
             pts[:] = np.nan
         curves.append((pts[:, 0], pts[:, 1], False))
     return ParamSpace("simplex", curves, "", "", (-0.12, 1.12), (-0.12, 0.98), "paths on the simplex",
-                      lambda i, t: coords(paths[i](t)), [f"x = {fam.fmt(a)}" for a in at])
+                      coords, [f"x = {fam.fmt(a)}" for a in at])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,7 +523,6 @@ class PlaneParam:
     ellipses: list[list[np.ndarray]]  # per path, 1-sigma ellipses at a few t
     xlim: tuple[float, float]
     ylim: tuple[float, float]
-    point: Callable[[int, float], fam.MVNormal]
 
 
 def plane_param(paths: Sequence[Path], requested: bool | None) -> PlaneParam | None:
@@ -546,8 +546,7 @@ def plane_param(paths: Sequence[Path], requested: bool | None) -> PlaneParam | N
     allpts = allpts[np.isfinite(allpts).all(axis=1)]
     lo, hi = allpts.min(axis=0), allpts.max(axis=0)
     pad = 0.1 * (hi - lo).max()
-    return PlaneParam(curves, ells, (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad),
-                      lambda i, t: paths[i](t))
+    return PlaneParam(curves, ells, (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad))
 
 
 @dataclass
