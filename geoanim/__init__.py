@@ -16,11 +16,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "parse": ("geoanim.spec", "parse"),
+    "parse": ("geoanim.paths", "parse"),
     "geodesic": ("geoanim.paths", "geodesic"),
     "distance": ("geoanim.paths", "distance"),
     "available": ("geoanim.paths", "available"),
-    "render": ("geoanim.render", None),  # the package is callable: geoanim.render(paths, "out.gif")
+    "render": ("geoanim.rendering", "render"),
     "Path": ("geoanim.paths.base", "Path"),
     "GeoanimError": ("geoanim.errors", "GeoanimError"),
     "SpecError": ("geoanim.errors", "SpecError"),

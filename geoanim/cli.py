@@ -169,15 +169,21 @@ def path(
 
 @app.command()
 @boundary
-def metrics() -> None:
-    """List the metrics, which family pairs each supports, and how (closed form or numeric)."""
-    from .paths import METRICS
+def metrics(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of text")] = False,
+) -> None:
+    """List the metrics, which pairs each supports, and how (closed form, exact or numeric)."""
+    from .paths import listing
 
-    for m in METRICS.values():
-        aliases = f" (aliases: {', '.join(m.aliases)})" if m.aliases else ""
-        typer.echo(f"{m.name}{aliases}\n  {m.summary}")
-        typer.echo("\n".join("    " + line for line in _table([list(r) for r in m.support],
-                                                              ["pair", "model", "method"]).split("\n")))
+    data = listing()
+    if as_json:
+        _emit_json(data)
+        return
+    for m in data:
+        aliases = f" (aliases: {', '.join(m['aliases'])})" if m["aliases"] else ""
+        typer.echo(f"{m['name']}{aliases}\n  {m['summary']}\n  convention: {m['convention']}")
+        rows = [[r["pairs"], r["model"], r["method"] + (f": {r['note']}" if r["note"] else "")] for r in m["routes"]]
+        typer.echo("\n".join("    " + line for line in _table(rows, ["pairs", "model", "method"]).split("\n")))
         typer.echo("")
 
 
@@ -241,7 +247,7 @@ def render(
             else f"{_slug(str(a))}--{_slug(str(b))}"
         _make_folder("outputs")
         output = f"outputs/{name}.gif"
-    from .render import render as do_render
+    from .rendering import render as do_render
 
     anim = do_render(paths, output, frames=frames, duration=duration, fps=fps, size=size, theme=theme,
                      easing=easing, hold=hold, bounce=bounce, title=title, param_space=param_space,
@@ -363,7 +369,7 @@ def sweep(
     from pathlib import Path as FsPath
 
     from .errors import EncodeError
-    from .render import parse_size
+    from .rendering import parse_size
     from .sweep import sweep as compute
 
     if FsPath(output).suffix.lower() not in (".png", ".svg"):
@@ -374,7 +380,7 @@ def sweep(
     data = compute(p, q, metric or ["fisher", "wasserstein"], shift=shift, var=var, points=points)
     if output == "outputs/sweep.png":
         _make_folder("outputs")
-    from .render.artists import THEMES, render_sweep
+    from .rendering.artists import THEMES, render_sweep
 
     render_sweep(data, output, size=(width, height), theme=THEMES[theme])
     if as_json:

@@ -101,7 +101,7 @@ def _check_option(where: str, key: str, value: Any) -> Any:
 
 
 def _validate_options(where: str, table: dict) -> dict[str, Any]:
-    from .render import RANGES, check_option, easing, parse_size
+    from .rendering import RANGES, check_option, easing, parse_size
 
     out = {}
     for raw, value in table.items():
@@ -131,7 +131,7 @@ def _validate_options(where: str, table: dict) -> dict[str, Any]:
 def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any]) -> Job:
     from .paths import METRICS
     from .paths.registry import ALIASES
-    from .render.encode import output_format
+    from .rendering.encode import output_format
     from .spec import parse
 
     if not isinstance(entry, dict):
@@ -181,13 +181,13 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
     # a job must render: build its geodesics now so an unsupported pair fails at load time
     try:
         from .paths import geodesic
-        from .render.encode import gif_delay_check
+        from .rendering.encode import gif_delay_check
 
         start = parse(entry["start"])
         paths = [geodesic(start, parse(entry["end"]), m) for m in canonical]
         if "size" in options and not output.lower().endswith(".png"):
-            from .render import check_width, parse_size
-            from .render.layout import panel_count
+            from .rendering import check_width, parse_size
+            from .rendering.layout import panel_count
 
             check_width(*parse_size(options["size"]), panel_count(paths, options.get("param_space")))
         if output.lower().endswith(".gif") and "fps" in options:
@@ -292,7 +292,7 @@ def run_job(job: Job, out_dir: str, overrides: tuple[tuple[str, Any], ...] = ())
     import time
 
     from .paths import geodesic
-    from .render import render
+    from .rendering import render
     from .spec import parse
 
     start = time.perf_counter()

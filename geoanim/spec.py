@@ -106,39 +106,9 @@ def suggest(name: str, options: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-# -- families' argument lists ----------------------------------------------------------------------
-# name -> (argument names in order, how many are required, kinds: "num", "list", "dist")
-_SIGNATURES: dict[str, tuple[tuple[str, ...], int, tuple[str, ...]]] = {
-    "normal": (("mean", "std"), 2, ("num", "num")),
-    "gaussian": (("mean", "std"), 2, ("num", "num")),
-    "uniform": (("low", "high"), 2, ("num", "num")),
-    "exponential": (("rate",), 1, ("num",)),
-    "poisson": (("rate",), 1, ("num",)),
-    "laplace": (("loc", "scale"), 2, ("num", "num")),
-    "cauchy": (("loc", "scale"), 2, ("num", "num")),
-    "categorical": (("probs", "at"), 1, ("list", "list")),
-    "points": (("locations", "weights"), 1, ("list", "list")),
-    "dirac": (("x",), 1, ("num",)),
-}
-
-
-def signature(name: str) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
-    """Argument names, number required and kinds for a spec function (derived families included)."""
-    if name in _SIGNATURES:
-        return _SIGNATURES[name]
-    cls = fam.FAMILIES[name]
-    sig = getattr(cls, "SPEC_SIGNATURE")
-    return sig
-
-
 def known_names() -> list[str]:
-    _load_derived()
+    """Every name a spec can call (families, their aliases and shorthands such as dirac)."""
     return sorted(fam.FAMILIES)
-
-
-def _load_derived() -> None:
-    # derived families (geodesic points without a closed family) live with their geometry
-    from . import paths  # noqa: F401
 
 
 class _Interpreter:
@@ -228,7 +198,7 @@ class _Interpreter:
             return self.variables[node.id]
         if node.id in ("inf", "nan"):
             raise self.fail(f"numbers must be finite (got {node.id})", node, ValidationError)
-        if node.id in _SIGNATURES or node.id in fam.FAMILIES:
+        if node.id in fam.FAMILIES:
             raise self.fail(f"'{node.id}' needs arguments, as in {node.id}(...)", node)
         raise self.fail(f"unknown name '{node.id}'{suggest(node.id, known_names())}", node)
 
@@ -236,11 +206,10 @@ class _Interpreter:
         if not isinstance(node.func, ast.Name):
             raise self.fail("expected a family name such as normal(...)", node.func)
         name = node.func.id
-        if name not in _SIGNATURES and name not in fam.FAMILIES:
-            _load_derived()
-        if name not in _SIGNATURES and name not in fam.FAMILIES:
+        entry = fam.entry(name)
+        if entry is None:
             raise self.fail(f"unknown family '{name}'{suggest(name, known_names())}", node.func)
-        names, required, kinds = signature(name)
+        names, required, kinds = entry.signature
         values: dict[str, Any] = {}
         nodes: dict[str, ast.AST] = {}
         for i, arg in enumerate(node.args):
@@ -253,21 +222,22 @@ class _Interpreter:
         for kw in node.keywords:
             if kw.arg is None:
                 raise self.fail("unsupported syntax in spec: **kwargs", kw)
-            if kw.arg not in names:
-                raise self.fail(f"{name}: unknown argument '{kw.arg}'{suggest(kw.arg, list(names))} "
+            key = entry.canonical(kw.arg)
+            if key is None:
+                spelled = [n for p in entry.params for n in (p.name, *p.aliases)]
+                raise self.fail(f"{name}: unknown argument '{kw.arg}'{suggest(kw.arg, spelled)} "
                                 f"(expected {', '.join(names)})", kw)
-            if kw.arg in values:
-                raise self.fail(f"{name}: argument '{kw.arg}' given twice", kw)
-            values[kw.arg], nodes[kw.arg] = self.eval(kw.value), kw
+            if key in values:
+                raise self.fail(f"{name}: argument '{key}' given twice", kw)
+            values[key], nodes[key] = self.eval(kw.value), kw
         missing = [n for n in names[:required] if n not in values]
         if missing:
             raise self.fail(f"{name}: missing argument '{missing[0]}' (expected {', '.join(names)})", node)
         for n, kind in zip(names, kinds):
             if n in values:
                 values[n] = self._coerce(name, n, kind, values[n], nodes[n])
-        ctor = fam.FAMILIES[name]
         try:
-            return ctor(**values)
+            return entry.build(**values)
         except ValidationError as exc:
             where = nodes.get(exc.param or "", node)
             raise exc.located(self.text, _span(self.text, where)) from None

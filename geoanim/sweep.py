@@ -8,7 +8,7 @@ Two ways to move the second distribution:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,25 +19,12 @@ from .spec import parse
 
 
 def translate(d: fam.Distribution, s: float) -> fam.Distribution:
-    """The law of X + s."""
-    if isinstance(d, fam.Normal):
-        return fam.Normal(d.mean + s, d.std)
-    if isinstance(d, fam.Uniform):
-        return fam.Uniform(d.low + s, d.high + s)
-    if isinstance(d, (fam.Laplace, fam.Cauchy)):
-        return replace(d, loc=d.loc + s)
-    if isinstance(d, fam.Points):
-        return fam.Points(tuple(x + s for x in d.locations), d.weights)
-    if isinstance(d, fam.Categorical):
-        return fam.Categorical(d.probs, tuple(x + s for x in d.at))
-    if isinstance(d, fam.Mixture):
-        return fam.Mixture(d.weights, tuple(translate(c, s) for c in d.components))
-    if isinstance(d, fam.MVNormal):  # shifted along the first axis
-        return fam.MVNormal((d.mean[0] + s, *d.mean[1:]), d.cov)
-    if isinstance(d, fam.Points2D):
-        return fam.Points2D(tuple((x + s, y) for x, y in d.locations), d.weights)
-    raise UnsupportedError(f"sweep: --shift does not support {d.family}; write the moving spec with a "
-                           "variable instead, e.g. --var s=0:10")
+    """The law of X + s (every location parameter, atom and component moves; in the plane, along x)."""
+    try:
+        return d.shifted(s)
+    except UnsupportedError:
+        raise UnsupportedError(f"sweep: --shift does not support {d.family}; write the moving spec with a "
+                               "variable instead, e.g. --var s=0:10") from None
 
 
 def parse_range(text: str, what: str) -> tuple[float, float]:

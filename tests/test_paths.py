@@ -19,7 +19,7 @@ from geoanim.errors import UnsupportedError, ValidationError
 from geoanim.families import (Categorical, Cauchy, Exponential, Laplace, Mixture, Normal, Points, Poisson, Uniform,
                               dirac)
 from geoanim.paths import available
-from geoanim.paths.fisher import FisherNPPoint
+from geoanim.paths.densities import FisherNPPoint
 from geoanim.paths.wasserstein import QuantilePoint, squared_distance_quantile
 
 SQ2 = math.sqrt(2.0)

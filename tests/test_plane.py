@@ -12,7 +12,7 @@ from scipy.integrate import solve_ivp
 import geoanim
 from geoanim import families as fam
 from geoanim.errors import GeoanimError, UnsupportedError, ValidationError
-from geoanim.paths import mvn, plane
+from geoanim.paths import mvn, spaces, wasserstein
 
 P = geoanim.parse
 
@@ -201,8 +201,8 @@ def test_bures_wasserstein_general(seed):
     rng = np.random.default_rng(seed)
     p, q = random_pair(rng)
     S1, S2 = p.sigma, q.sigma
-    r1 = plane.mvn.sym_fn(S1, np.sqrt)
-    ref2 = np.sum((q.mu - p.mu) ** 2) + np.trace(S1 + S2 - 2 * plane.mvn.sym_fn(r1 @ S2 @ r1, np.sqrt))
+    r1 = spaces.sym_fn(S1, np.sqrt)
+    ref2 = np.sum((q.mu - p.mu) ** 2) + np.trace(S1 + S2 - 2 * spaces.sym_fn(r1 @ S2 @ r1, np.sqrt))
     g = geoanim.geodesic(p, q, "wasserstein")
     assert g.length == pytest.approx(math.sqrt(ref2), rel=1e-9, abs=0)
     assert g.point(1.0).sigma == pytest.approx(S2, rel=1e-10, abs=1e-10)
@@ -219,7 +219,7 @@ def test_clouds_translate_and_match_the_general_solver():
     assert g.length == pytest.approx(5.0, rel=1e-12)  # a pure translation moves every point by |(3, 4)|
     # assignment (equal uniform clouds) agrees with POT's network simplex on the same problem
     other = fam.Points2D(tuple(map(tuple, rng.normal(size=(40, 2)) * 2)))
-    x, y, m = plane.optimal_coupling(a, other)
+    x, y, m = wasserstein.optimal_coupling(a, other)
     import ot
 
     la, wa = a.atoms2d()
@@ -374,7 +374,7 @@ def test_fisher_np_point_moments_match_a_grid():
 
 
 def test_trails_draw_the_transport_lines_of_w2_only():
-    from geoanim.render import artists, layout
+    from geoanim.rendering import artists, layout
 
     a, b = P("points2d([[0, 0], [0, 1]])"), P("points2d([[4, 0], [4, 1]])")
     paths = [geoanim.geodesic(a, b, m) for m in ("fisher", "wasserstein")]

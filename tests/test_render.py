@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 import geoanim
 from geoanim.cli import app
 from geoanim.errors import EncodeError, ValidationError
-from geoanim.render import layout, render
-from geoanim.render import artists as artists_mod
-from geoanim.render.encode import ffmpeg_exe
+from geoanim.rendering import layout, render
+from geoanim.rendering import artists as artists_mod
+from geoanim.rendering.encode import ffmpeg_exe
 
 runner = CliRunner()
 
@@ -97,7 +97,7 @@ def test_bounce_returns_to_start_without_repeating_endpoints():
 
 
 def test_smooth_easing_is_monotone_and_fixes_endpoints():
-    ts = layout.timeline(50, fps=10, easing=geoanim.render.easing.smooth)
+    ts = layout.timeline(50, fps=10, easing=geoanim.rendering.easing.smooth)
     assert ts[0] == 0 and ts[-1] == 1
     assert np.all(np.diff(ts) >= 0)
     assert ts[1] < 1 / 49  # slow start

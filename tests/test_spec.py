@@ -162,7 +162,7 @@ ERRORS = [
     ("normal(0, std=0)", ValidationError, "normal: `std` must be > 0 (got 0)", "std=0"),
     ("normal(0)", SpecError, "normal: missing argument 'std'", "normal(0)"),
     ("normal(0,1,2)", SpecError, "normal: takes at most 2 arguments", "2"),
-    ("normal(sd=1, mean=0)", SpecError, "unknown argument 'sd' (did you mean 'std'?)", "sd=1"),
+    ("normal(stdev=1, mean=0)", SpecError, "unknown argument 'stdev' (did you mean 'std'?)", "stdev=1"),
     ("normal(mean=0, mean=1)", SpecError, "argument 'mean' given twice", "mean=1"),
     ("categorical([0.5, 0.6])", ValidationError, "categorical: `probs` must sum to 1", "[0.5, 0.6]"),
     ("categorical([-0.1, 1.1])", ValidationError, "categorical: `probs[0]` must be >= 0 (got -0.1)", "[-0.1, 1.1]"),
@@ -267,7 +267,7 @@ def test_error_param_names_the_argument():
 
 
 BAD = [
-    "", "   ", "\n", "\x00", "normal(0)", "normal(0,1,2)", "normal(0, std=0)", "normal(sd=1, mean=0)",
+    "", "   ", "\n", "\x00", "normal(0)", "normal(0,1,2)", "normal(0, std=0)", "normal(stdev=1, mean=0)",
     "categorical([0.5, 0.6])", "categorical([-0.1, 1.1])", "categorical([0.5,0.5], at=[1])", "uniform(1, 1)",
     "uniform(2, 1)", "exponential(0)", "poisson(-1)", "normal(0, 1e400)", "normal(0, inf)", "normal(0, -inf)",
     "0.3*normal(0,1) + 0.3*normal(1,1)", "normal(0,1) + normal(1,1)", "__import__('os')", "normal(0,1).mean",

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from ..errors import ValidationError
-from ..families import Distribution, fmt
+import numpy as np
 
-# human names of the models a path can live on, for titles: "Fisher-Rao on normals"
-MODEL_NAMES = {
-    "normal": "normals",
-    "mvnormal": "normals",
-    "categorical": "categoricals",
-    "exponential": "exponentials",
-    "poisson": "Poissons",
-    "laplace": "Laplaces",
-    "cauchy": "Cauchys",
-    "uniform": "uniforms",
-    "densities": "all densities",
-    "distributions": "all distributions",
-}
+from ..errors import UnsupportedError, ValidationError
+from ..families import Distribution, family_classes, fmt
+
+# models that are not a family: the nonparametric manifolds
+SPACE_NAMES = {"densities": "all densities", "distributions": "all distributions"}
+
+CurveFactory = Callable[[np.ndarray], Callable[[float], tuple[np.ndarray, np.ndarray]]]
+
+
+def model_name(model: str) -> str:
+    """Plural human name of a model, for titles: "normals", "Poissons", "all densities"."""
+    cls = family_classes().get(model)
+    return cls.plural_name() if cls is not None else SPACE_NAMES.get(model, model)
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,10 @@ class Path:
         model: the manifold the path lives on ("normal", "categorical", "densities", ...).
         length: the geodesic distance between the endpoints (``inf`` where it is infinite).
         method: "closed form", "exact" (finite sums) or "quadrature (tol ...)".
+        point: t -> the distribution at t, for 0 < t < 1.
+        label: metric and model as a panel title: "Fisher-Rao on normals", "Wasserstein-2".
+        curve: optional, for plots: ``curve(grid)`` precomputes what every frame shares and
+            returns ``t -> (x, density)``, an exact density curve of the point at t.
     """
 
     start: Distribution
@@ -45,13 +48,13 @@ class Path:
     length: float
     method: str
     point: Callable[[float], Distribution] = field(repr=False, compare=False)
+    label: str = ""
+    curve: CurveFactory | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if math.isnan(self.length):
-            from ..errors import UnsupportedError
-
-            raise UnsupportedError(f"{self.metric}: the distance between {self.start} and {self.end} could not be "
-                                   "computed in floating point (the parameters are too extreme)")
+            raise UnsupportedError(f"{self.metric or 'geodesic'}: the distance between {self.start} and {self.end} "
+                                   "could not be computed in floating point (the parameters are too extreme)")
 
     def __call__(self, t: float) -> Distribution:
         try:
@@ -66,9 +69,19 @@ class Path:
             return self.end
         return self.point(t)
 
-    @property
-    def label(self) -> str:
-        """Metric and model, as a panel title: "Fisher-Rao on normals", "Wasserstein-2"."""
-        if self.metric == "wasserstein":
-            return self.title
-        return f"{self.title} on {MODEL_NAMES.get(self.model, self.model)}"
+    def reversed(self) -> "Path":
+        """The same curve run from ``end`` to ``start``."""
+        point, curve = self.point, self.curve
+
+        def back(grid):
+            at = curve(grid)  # type: ignore[misc]
+            return lambda t: at(1.0 - t)
+
+        return replace(self, start=self.end, end=self.start, point=lambda t: point(1.0 - t),
+                       curve=None if curve is None else back)
+
+
+def geodesic_path(p: Distribution, q: Distribution, *, model: str, length: float, method: str,
+                  point: Callable[[float], Distribution], curve: CurveFactory | None = None) -> Path:
+    """A Path as a builder returns it; the registry fills in the metric, its title and the label."""
+    return Path(p, q, "", "", model, length, method, point, curve=curve)

@@ -27,25 +27,9 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedError
+from .spaces import divided_exp, sym_fn
 
 TOL = 1e-10  # endpoint residual (relative) a solve must reach
-
-
-def sym_fn(S: np.ndarray, fn) -> np.ndarray:
-    """fn applied to a symmetric matrix through its eigendecomposition."""
-    w, V = np.linalg.eigh(S)
-    return (V * fn(w)) @ V.T
-
-
-def _divided_exp(lam: np.ndarray) -> np.ndarray:
-    """D_ij = (e^li - e^lj) / (li - lj), and e^li on the diagonal, without cancellation."""
-    a, b = lam[:, None], lam[None, :]
-    diff = a - b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # e^b (e^(a-b) - 1) / (a - b) = e^b expm1(d)/d, exact as d -> 0
-        ratio = np.where(np.abs(diff) > 1e-12, np.expm1(diff) / np.where(diff == 0, 1, diff), 1 + diff / 2)
-    return np.exp(b) * ratio
-
 
 
 def _block(x: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -88,7 +72,7 @@ def _residual_and_jacobian(z: np.ndarray, d: int, Dt: np.ndarray, dt: np.ndarray
     Lam = (V * E) @ V.T
     iu = np.triu_indices(d)
     res = np.concatenate([(Lam[:d, :d] - Dt)[iu], Lam[:d, d] - dt])
-    D = _divided_exp(lam)
+    D = divided_exp(lam)
     J = np.empty((res.size, z.size))
     for k, (kind, i, j) in enumerate(_unknowns(d)):
         dA = np.zeros_like(A)

@@ -1,37 +1,67 @@
-"""The small registry of metrics: name -> builder, with aliases and a table of what is supported."""
+"""Metrics and the routes that build their geodesics, registered by (metric, family classes).
+
+A metric module defines its metric once (:func:`define_metric`: name, aliases, title, colours,
+conventions) and registers one builder per kind of pair::
+
+    @route("fisher", Univariate, Univariate, method="closed form", model="same family",
+           when=SharedChart(HalfPlane))
+    def halfplane(p, q) -> Path: ...
+
+Lookup (:func:`geodesic`) walks the class hierarchy: among the routes whose classes the endpoints
+are instances of (in either order; a route for (A, B) serves (B, A) by running its path
+backwards) and whose ``when`` holds, the most specific wins (closest classes in the endpoints'
+MROs; a route with a ``when`` beats one without at equal distance). Fallbacks are routes on the
+base classes (``Univariate``, ``Multivariate``). ``geoanim metrics`` is generated from these
+registrations, so it cannot drift from what runs.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import difflib
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from ..errors import UnsupportedError
+from ..families import Distribution, Multivariate, Univariate, family_classes
+from .base import Path, model_name
 
 
 @dataclass(frozen=True)
 class Metric:
+    """A registered metric.
+
+    Attributes:
+        name: canonical name ("fisher"); aliases: other accepted names.
+        title: display name ("Fisher-Rao"). summary: one line for ``geoanim metrics``.
+        colors: panel colour in the light and dark themes.
+        show_model: whether panel titles name the model ("Fisher-Rao on normals").
+        constant_speed: d(p, path(t)) = t·d(p, q) holds in this metric (a metric geodesic).
+        transport: mass moves along straight lines (the renderer may draw them as trails).
+        convention: the normalisation, stated in ``geoanim metrics`` ("W2, never W2²").
+    """
+
     name: str
-    aliases: tuple[str, ...]
     title: str
     summary: str
-    support: tuple[tuple[str, str, str], ...]  # (family pair, model, method)
-    build: Callable
+    aliases: tuple[str, ...] = ()
+    colors: tuple[str, str] = ("#CC79A7", "#E69ACB")
+    show_model: bool = True
+    constant_speed: bool = True
+    transport: bool = False
+    convention: str = ""
 
 
 METRICS: dict[str, Metric] = {}
 ALIASES: dict[str, str] = {}
 
 
-def register_metric(name: str, *, aliases=(), title: str, summary: str, support=()):
-    """Decorator registering ``build(p, q) -> Path`` as metric ``name``."""
-
-    def deco(build):
-        METRICS[name] = Metric(name, tuple(aliases), title, summary, tuple(support), build)
-        for alias in (name, *aliases):
-            ALIASES[alias] = name
-        return build
-
-    return deco
+def define_metric(name: str, **fields: Any) -> Metric:
+    """Register a metric (see :class:`Metric` for the fields) and return it."""
+    metric = Metric(name, **fields)
+    METRICS[name] = metric
+    for alias in (name, *metric.aliases):
+        ALIASES[alias] = name
+    return metric
 
 
 def get_metric(name: str) -> Metric:
@@ -39,8 +69,175 @@ def get_metric(name: str) -> Metric:
     key = str(name).strip().lower().replace("_", "-")
     if key in ALIASES:
         return METRICS[ALIASES[key]]
-    import difflib
-
     close = difflib.get_close_matches(key, list(ALIASES), n=1, cutoff=0.6)
     hint = f" (did you mean '{ALIASES[close[0]]}'?)" if close else ""
     raise UnsupportedError(f"unknown metric '{name}'{hint}; available: {', '.join(METRICS)}")
+
+
+# ----------------------------------------------------------------------------------------------
+# conditions on a pair, which describe themselves for the listing
+# ----------------------------------------------------------------------------------------------
+
+
+class Condition:
+    """A predicate on an endpoint pair that can say, for ``geoanim metrics``, which pairs it admits."""
+
+    def __call__(self, p: Distribution, q: Distribution) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _families_with(test: Callable[[type], bool]) -> list[str]:
+    return sorted(name for name, cls in family_classes().items() if test(cls))
+
+
+@dataclass(frozen=True)
+class SameFamilyWith(Condition):
+    """Both endpoints belong to one family that declares ``attribute`` (of ``kind``, if given)."""
+
+    attribute: str
+    kind: type | None = None
+    extra: Callable[[Distribution, Distribution], bool] | None = None
+    extra_text: str = ""
+
+    def declared(self, cls: type) -> bool:
+        value = getattr(cls, self.attribute, None)
+        return value is not None and (self.kind is None or isinstance(value, self.kind))
+
+    def __call__(self, p, q) -> bool:
+        return type(p) is type(q) and self.declared(type(p)) and (self.extra is None or self.extra(p, q))
+
+    def describe(self) -> str:
+        names = _families_with(self.declared)
+        return f"same family: {', '.join(names)}" + (f" ({self.extra_text})" if self.extra_text else "")
+
+
+@dataclass(frozen=True)
+class BothKind(Condition):
+    """Both endpoints are of the given kind ("discrete", "continuous")."""
+
+    kind: str
+
+    def __call__(self, p, q) -> bool:
+        return p.kind == self.kind and q.kind == self.kind
+
+    def describe(self) -> str:
+        names = _families_with(lambda cls: issubclass(cls, Univariate) and getattr(cls, "kind", "") == self.kind
+                               and not getattr(cls, "derived", False))
+        return f"{self.kind} - {self.kind} ({', '.join(names)})"
+
+
+# ----------------------------------------------------------------------------------------------
+# routes
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One builder: ``build(p, q) -> Path`` for endpoints of classes (left, right) where ``when`` holds."""
+
+    metric: str
+    left: type
+    right: type
+    build: Callable[[Any, Any], Path] = field(repr=False)
+    method: str
+    model: str
+    when: Condition | None = None
+    note: str = ""
+    order: int = 0
+
+    @property
+    def dim(self) -> str:
+        return "2-D" if issubclass(self.left, Multivariate) else "1-D"
+
+    def pairs(self) -> str:
+        """Which pairs this route takes, for the listing."""
+        if self.when is not None:
+            return self.when.describe()
+        text = f"{_class_text(self.left)} - {_class_text(self.right)}"
+        members = sorted({*_members(self.left), *_members(self.right)})
+        return f"{text} ({', '.join(members)})" if members else text
+
+    def rank(self, p: Distribution, q: Distribution) -> int | None:
+        """How specific this route is for (p, q) (smaller is closer), or None if it does not apply."""
+        if not (isinstance(p, self.left) and isinstance(q, self.right)):
+            return None
+        if self.when is not None and not self.when(p, q):
+            return None
+        return type(p).__mro__.index(self.left) + type(q).__mro__.index(self.right)
+
+
+def _class_text(cls: type) -> str:
+    if cls is Univariate:
+        return "any 1-D law"
+    if cls is Multivariate:
+        return "any planar law"
+    return getattr(cls, "family", "") or cls.__name__.lower()
+
+
+def _members(cls: type) -> list[str]:
+    """The families a base class such as Cloud stands for (none for a family or the top classes)."""
+    if cls in (Univariate, Multivariate) or getattr(cls, "family", ""):
+        return []
+    return _families_with(lambda c: issubclass(c, cls) and not getattr(c, "derived", False))
+
+
+ROUTES: dict[str, list[Route]] = {}
+
+
+def route(metric: str, left: type, right: type, *, method: str, model: str, when: Condition | None = None,
+          note: str = "") -> Callable:
+    """Decorator registering ``build(p, q) -> Path`` as ``metric``'s route for (left, right) pairs."""
+
+    def deco(build):
+        routes = ROUTES.setdefault(metric, [])
+        routes.append(Route(metric, left, right, build, method, model, when, note, len(routes)))
+        return build
+
+    return deco
+
+
+def find_route(metric: Metric, p: Distribution, q: Distribution) -> tuple[Route, bool]:
+    """The most specific route for (p, q), and whether it serves them in reverse order."""
+    best: tuple[tuple[int, int, int, int], Route, bool] | None = None
+    for r in ROUTES.get(metric.name, []):
+        for flipped, (a, b) in ((False, (p, q)), (True, (q, p))):
+            if flipped and r.left is r.right:
+                continue  # the direct match already looked at this order
+            rank = r.rank(a, b)
+            if rank is not None:
+                key = (rank, r.when is None, int(flipped), r.order)
+                if best is None or key < best[0]:
+                    best = (key, r, flipped)
+    if best is None:
+        dim = "2-D" if p.dim > 1 else "1-D"
+        supported = [f"{r.pairs()}, {r.method}" for r in ROUTES.get(metric.name, []) if r.dim == dim]
+        raise UnsupportedError(f"{metric.name}: no geodesic between {p.family} and {q.family}; supported in {dim}: "
+                               + ("; ".join(supported) if supported else "none"))
+    return best[1], best[2]
+
+
+def geodesic(p: Distribution, q: Distribution, metric: str) -> Path:
+    """The geodesic from p to q under ``metric`` (a name or alias), built by the most specific route."""
+    m = get_metric(metric)
+    for d in (p, q):
+        if not isinstance(d, Distribution):
+            raise UnsupportedError(f"geodesic endpoints must be distributions (got {type(d).__name__}); "
+                                   "use geoanim.parse('normal(0, 1)')")
+    if p.dim != q.dim:
+        raise UnsupportedError(f"the endpoints live in different dimensions ({p.dim} and {q.dim})")
+    found, flipped = find_route(m, p, q)
+    path = found.build(q, p).reversed() if flipped else found.build(p, q)
+    label = f"{m.title} on {model_name(path.model)}" if m.show_model else m.title
+    return replace(path, metric=m.name, title=m.title, label=label)
+
+
+def listing() -> list[dict[str, Any]]:
+    """Every metric with its routes, as plain data (``geoanim metrics --json``)."""
+    return [{"name": m.name, "aliases": list(m.aliases), "title": m.title, "summary": m.summary,
+             "convention": m.convention, "constant_speed": m.constant_speed,
+             "routes": [{"pairs": r.pairs(), "dimension": r.dim, "model": r.model, "method": r.method,
+                         "note": r.note} for r in ROUTES.get(m.name, [])]}
+            for m in METRICS.values()]

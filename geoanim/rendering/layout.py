@@ -18,8 +18,6 @@ import numpy as np
 from .. import families as fam
 from ..errors import ValidationError
 from ..paths.base import Path
-from ..paths.fisher import FisherNPPoint
-from ..paths.wasserstein import QuantilePoint
 
 GRID = 480  # points across the x range (about 1.5 per pixel); each frame adds the law's own feature points
 
@@ -76,71 +74,7 @@ class Snapshot:
 
 
 _EMPTY = np.empty(0)
-_MINUS = "\u2212"
-
-
-def num(x: float, digits: int = 2) -> str:
-    """Fixed-decimals number with a real minus sign (labels keep their width as values change)."""
-    if not math.isfinite(x):
-        return "\u221e" if x > 0 else ("undefined" if math.isnan(x) else _MINUS + "\u221e")
-    s = f"{x:.{digits}f}"
-    if s.startswith("-") and float(s) == 0:
-        s = s[1:]
-    return s.replace("-", _MINUS)
-
-
-def describe(d: fam.Distribution, *, exact: bool = False) -> str:
-    """A compact name: N(−2.06, 2.62²), U(1, 3), δ(0), ...
-
-    ``exact`` (titles) prints numbers with up to 4 significant digits and falls back to the spec;
-    otherwise (the per-frame corner label) numbers have fixed decimals, so the label keeps its
-    width as it changes, and the fallback is the mean and standard deviation.
-    """
-    n = (lambda x: f"{x:.4g}".replace("-", _MINUS)) if exact else num
-    if isinstance(d, fam.Normal):
-        return f"N({n(d.mean)}, {n(d.std)}\u00b2)"
-    if isinstance(d, (fam.Laplace, fam.Cauchy)):
-        return f"{d.family.capitalize()}({n(d.loc)}, {n(d.scale)})"
-    if isinstance(d, fam.Uniform):
-        return f"U({n(d.low)}, {n(d.high)})"
-    if isinstance(d, fam.Exponential):
-        return f"Exp({n(d.rate)})"
-    if isinstance(d, fam.Poisson):
-        return f"Poisson({n(d.rate)})"
-    if d.kind == "discrete" and d.atoms()[0].size == 1:
-        return f"\u03b4({n(float(d.atoms()[0][0]))})"
-    if isinstance(d, fam.Mixture) and exact:
-        return " + ".join(f"{n(w)}\u00b7{describe(c, exact=True)}" for w, c in zip(d.weights, d.components))
-    if exact:
-        return str(d)
-    if isinstance(d, fam.Categorical) and len(d.probs) <= 4:
-        return "p = (" + ", ".join(num(p) for p in d.probs) + ")"
-    m, v = d.mean, d.var
-    if not math.isfinite(v):
-        return "heavy tails: no mean or variance" if math.isnan(m) else "infinite variance"
-    return f"mean {num(m)}, sd {num(math.sqrt(v))}"
-
-
-def feature_points(d: fam.Distribution) -> np.ndarray:
-    """x values where a distribution's density has its features (peaks, walls, kinks)."""
-    z = np.linspace(-6.0, 6.0, 161)
-    if isinstance(d, fam.Normal):
-        return d.mean + d.std * z
-    if isinstance(d, (fam.Laplace, fam.Cauchy)):
-        return np.concatenate([d.loc + d.scale * z * (2.0 if isinstance(d, fam.Cauchy) else 1.5), [d.loc]])
-    if isinstance(d, fam.Uniform):
-        eps = 1e-9 * max(1.0, abs(d.low), abs(d.high))
-        return np.array([d.low - eps, d.low, d.high, d.high + eps])
-    if isinstance(d, fam.Exponential):
-        return np.concatenate([[-1e-12, 0.0], d.isf(np.geomspace(1e-6, 1.0, 200))])
-    if isinstance(d, fam.Mixture):
-        return np.concatenate([feature_points(c) for c in d.components])
-    if isinstance(d, FisherNPPoint):
-        return np.concatenate([feature_points(d.start), feature_points(d.end)])
-    if d.kind == "discrete":
-        return _EMPTY
-    u = np.linspace(0.001, 0.999, 200)
-    return np.concatenate([d.ppf(u), list(d.breakpoints)])
+num = fam.num
 
 
 class Sampler:
@@ -150,15 +84,14 @@ class Sampler:
         self.path = path
         self.xlim = xlim
         self.grid = np.linspace(xlim[0], xlim[1], GRID)
-        self._quantile = None
-        if isinstance(path(0.5), QuantilePoint):
-            self._quantile = _QuantileCurve(path.start, path.end, self.grid)
+        # a path may draw its own exact density curves, precomputed once (W2 through quantiles)
+        self._curve = path.curve(self.grid) if path.curve is not None else None
 
     def __call__(self, t: float) -> Snapshot:
         d = self.path(t)
-        if self._quantile is not None and isinstance(d, QuantilePoint) and d.kind == "continuous":
-            x, y = self._quantile(t)
-            return Snapshot(x, y, _EMPTY, _EMPTY, describe(d), d)
+        if self._curve is not None and 0.0 < t < 1.0 and d.kind == "continuous":
+            x, y = self._curve(t)
+            return Snapshot(x, y, _EMPTY, _EMPTY, d.describe(), d)
         return snapshot(d, self.grid)
 
 
@@ -168,7 +101,7 @@ def snapshot(d: fam.Distribution, grid: np.ndarray) -> Snapshot:
         cx = cy = _EMPTY
     else:
         lo, hi = grid[0], grid[-1]
-        feats = feature_points(d)
+        feats = d.feature_points()
         feats = feats[(feats > lo) & (feats < hi)]
         cx = np.union1d(grid, feats)
         cy = np.asarray(d.pdf(cx), dtype=float)
@@ -180,74 +113,7 @@ def snapshot(d: fam.Distribution, grid: np.ndarray) -> Snapshot:
         ax_, am = d.atoms()
         keep = am > 1e-6 * (am.max() if am.size else 1.0)
         ax_, am = ax_[keep], am[keep]
-    return Snapshot(cx, cy, ax_, am, describe(d), d)
-
-
-class _QuantileCurve:
-    """The W2 interpolant drawn exactly as the parametric curve u -> (Q_t(u), 1 / Q_t'(u)).
-
-    Endpoint quantiles and quantile densities are computed once; each frame is a linear
-    combination. Jumps of a discrete endpoint's quantile leave gaps in the support, drawn at 0.
-    """
-
-    def __init__(self, p: fam.Distribution, q: fam.Distribution, grid: np.ndarray):
-        tails = np.geomspace(1e-7, 2e-3, 40)
-        u = np.concatenate([tails, np.linspace(2e-3, 1 - 2e-3, 300), 1 - tails[::-1]])
-        # add the levels at which each endpoint crosses the x grid, so steep stretches of a quantile
-        # function (valleys between modes) are sampled as finely in x as flat ones
-        for d in (p, q):
-            if d.kind == "continuous":
-                c = np.asarray(d.cdf(grid[::2]), dtype=float)
-                u = np.concatenate([u, c[(c > 1e-7) & (c < 1 - 1e-7)]])
-        breaks = []
-        for d in (p, q):
-            if d.kind != "continuous":
-                c = np.cumsum(d.atoms()[1])[:-1]
-                breaks.extend(c[(c > 1e-6) & (c < 1 - 1e-6)])
-        breaks = np.array(sorted(set(breaks)))
-        if breaks.size:
-            u = np.union1d(u, np.concatenate([breaks - 1e-10, breaks + 1e-10]))
-        u = np.unique(np.clip(u, 1e-9, 1 - 1e-9))
-        lo_support = [d.support[0] for d in (p, q)]
-        hi_support = [d.support[1] for d in (p, q)]
-        if all(math.isfinite(v) for v in lo_support):
-            u = np.concatenate([[0.0], u])
-        if all(math.isfinite(v) for v in hi_support):
-            u = np.concatenate([u, [1.0]])
-        self.u = u
-        self.qp = np.asarray(p.ppf(u), dtype=float)
-        self.qq = np.asarray(q.ppf(u), dtype=float)
-        self.sp = _slopes(p, u)
-        self.sq = _slopes(q, u)
-        # indices i where the quantile jumps between u[i] and u[i+1] (a gap in the support)
-        self.gaps = np.searchsorted(u, breaks) - 1 if breaks.size else np.empty(0, int)
-
-    def __call__(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        x = (1 - t) * self.qp + t * self.qq
-        with np.errstate(divide="ignore"):
-            y = 1.0 / ((1 - t) * self.sp + t * self.sq)
-        y = np.where(np.isfinite(y), y, 0.0)
-        if self.gaps.size:
-            # ..., (x_g, y_g), (x_g, 0), (x_g+1, 0), (x_g+1, y_g+1), ...: the curve drops to 0 across the gap
-            idx = np.repeat(self.gaps + 1, 2)
-            x = np.insert(x, idx, np.stack([x[self.gaps], x[self.gaps + 1]], axis=1).ravel())
-            y = np.insert(y, idx, 0.0)
-        x = np.concatenate([[x[0]], x, [x[-1]]])
-        y = np.concatenate([[0.0], y, [0.0]])
-        return x, y
-
-
-def _slopes(d: fam.Distribution, u: np.ndarray) -> np.ndarray:
-    """dF^-1/du = 1 / density at the quantile; 0 for atoms (flat quantile)."""
-    if d.kind == "discrete":
-        return np.zeros_like(u)
-    x = np.asarray(d.ppf(u), dtype=float)
-    dens = np.asarray(d.pdf(x), dtype=float)
-    with np.errstate(divide="ignore"):
-        s = np.where(dens > 0, 1.0 / dens, np.inf)
-    if d.kind == "mixed":
-        s = np.where(np.asarray(d.pmf(x)) > 0, 0.0, s)
-    return s
+    return Snapshot(cx, cy, ax_, am, d.describe(), d)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,7 +284,7 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None,
     if not math.isfinite(ylim[1]):
         raise too_wide
     if title is None:
-        title = f"{describe(paths[0].start, exact=True)}  \u2192  {describe(paths[0].end, exact=True)}"
+        title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
     return Layout(paths, samplers, times, xlim, ylim, param_space(paths, param), title)
 
 
@@ -455,27 +321,6 @@ class Snapshot2D:
         return float(self.density.max()) if self.density is not None else 0.0
 
 
-def describe_plane(d: fam.Distribution) -> str:
-    """Title name of a planar endpoint: N((0, 0), [[1, 0], [0, 1]]), 500 points, ..."""
-    g = lambda x: f"{x:.3g}".replace("-", _MINUS)  # noqa: E731
-    if isinstance(d, fam.MVNormal):
-        rows = ", ".join("[" + ", ".join(g(v) for v in r) + "]" for r in d.cov)
-        return f"N(({', '.join(g(v) for v in d.mean)}), [{rows}])"
-    if isinstance(d, fam.Samples):
-        return f"samples of {d.path.rsplit('/', 1)[-1]}"
-    if isinstance(d, fam.Cloud):
-        return f"{len(d.atoms2d()[0])} points"
-    return str(d)
-
-
-def describe2d(d: fam.Distribution) -> str:
-    if isinstance(d, fam.MVNormal):
-        return f"\u03bc = ({num(d.mean[0])}, {num(d.mean[1])})"
-    if isinstance(d, fam.Cloud):
-        return f"{len(d.atoms2d()[0])} points"
-    return ""
-
-
 class Sampler2D:
     """t -> Snapshot2D on a fixed window."""
 
@@ -489,18 +334,15 @@ class Sampler2D:
     def __call__(self, t: float) -> Snapshot2D:
         d = self.path(t)
         density = None
-        if isinstance(d, fam.MVNormal) or (d.kind != "discrete" and hasattr(d, "pdf")):
+        if d.kind != "discrete":
             density = np.asarray(d.pdf(self.xy), dtype=float)
             if not density.any():
                 density = None
-        atoms = np.empty((0, 2))
-        masses = np.empty(0)
-        if hasattr(d, "atoms2d"):
-            atoms, masses = d.atoms2d()
+        atoms, masses = d.atoms2d()
         ellipses: tuple[np.ndarray, ...] = ()
         if isinstance(d, fam.MVNormal):
             ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
-        return Snapshot2D(density, atoms, masses, ellipses, describe2d(d), d)
+        return Snapshot2D(density, atoms, masses, ellipses, d.describe(), d)
 
 
 def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -570,5 +412,5 @@ def plan_plane(paths: Sequence[Path], times: np.ndarray, *, param: bool | None =
     peaks = np.array([s(float(t)).peak for s in samplers for t in ts])
     vmax = y_limit(peaks) / 1.2 if (peaks > 0).any() else 1.0
     if title is None:
-        title = f"{describe_plane(paths[0].start)}  \u2192  {describe_plane(paths[0].end)}"
+        title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
     return PlaneLayout(paths, samplers, times, xlim, ylim, vmax, plane_param(paths, param), title)

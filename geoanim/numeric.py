@@ -1,4 +1,7 @@
-"""Quadrature shared by the metrics whose distances have no closed form."""
+"""Numerics shared by the families and the metrics: bracketed root finders and quadrature.
+
+Nothing here knows about distributions; every routine states its tolerance.
+"""
 
 from __future__ import annotations
 
@@ -102,3 +105,63 @@ def tanh_sinh_unit(f: Callable[[np.ndarray], np.ndarray], breakpoints: Iterable[
         previous = total
     # the levels never agreed (a sharp interior feature): adaptive Gauss-Kronrod, point by point
     return integrate_unit(lambda u: float(np.asarray(f(np.array([u])), dtype=float)[0]), cuts)
+
+
+# ----------------------------------------------------------------------------------------------
+# root finders (quantiles of mixtures and geodesic points)
+# ----------------------------------------------------------------------------------------------
+
+
+def bisect_monotone(f, target: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, increasing: bool,
+                    iterations: int = 200) -> np.ndarray:
+    """Smallest x in [lo, hi] with f(x) >= target (or f(x) <= target when decreasing), vectorised.
+
+    Bisection halves the bracket until it stops shrinking in floating point, so the answer is
+    exact to the last bit wherever f is continuous and strictly monotone; at a jump of f it returns
+    the jump location, matching the generalised inverse used for quantiles.
+    """
+    lo = np.array(np.broadcast_to(lo, np.shape(target)), dtype=float)
+    hi = np.array(np.broadcast_to(hi, np.shape(target)), dtype=float)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        active = (mid > lo) & (mid < hi)
+        if not active.any():
+            break
+        fm = np.asarray(f(mid))
+        go_left = fm >= target if increasing else fm <= target
+        hi = np.where(active & go_left, mid, hi)
+        lo = np.where(active & ~go_left, mid, lo)
+    return hi
+
+
+def newton_bracketed(f, fprime, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                     iterations: int = 100) -> np.ndarray:
+    """Solve f(x) = target for increasing f on brackets [lo, hi], vectorised.
+
+    Newton steps from the bracket's midpoint, falling back to bisection whenever a step leaves the
+    bracket, which shrinks around the root every iteration: as sure as bisection, and about ten
+    times fewer evaluations. Stops when every step is below a few ulps.
+    """
+    lo = np.array(np.broadcast_to(lo, np.shape(target)), dtype=float)
+    hi = np.array(np.broadcast_to(hi, np.shape(target)), dtype=float)
+    x = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi), np.where(np.isfinite(lo), lo, hi))
+    done = ~np.isfinite(x) | (lo == hi)
+    width = hi - lo
+    for _ in range(iterations):
+        if done.all():
+            break
+        g = np.asarray(f(x)) - target
+        lo = np.where(g < 0, x, lo)
+        hi = np.where(g >= 0, x, hi)
+        d = np.asarray(fprime(x))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = x - np.where(d > 0, g / d, np.nan)
+        # bisect when Newton leaves the bracket or crawls (far tails, where F is very convex)
+        slow = (hi - lo) > 0.5 * width
+        bad = ~np.isfinite(new) | (new <= lo) | (new >= hi) | slow
+        new = np.where(bad, 0.5 * (lo + hi), new)
+        width = hi - lo
+        tol = 4 * np.spacing(np.maximum(np.abs(x), 1e-300))
+        done |= (np.abs(new - x) <= tol) | (hi - lo <= tol) | (g == 0)
+        x = np.where(done, x, new)
+    return x

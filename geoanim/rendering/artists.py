@@ -24,14 +24,7 @@ from matplotlib.patches import Polygon
 from ..families import MVNormal, Points2D
 from .layout import Layout, Snapshot, num
 
-# Okabe-Ito: distinguishable with every common colour-vision deficiency
-METRIC_COLORS = {
-    "light": {"fisher": "#D55E00", "wasserstein": "#0072B2", "fisher-np": "#009E73"},
-    "dark": {"fisher": "#FF8A3D", "wasserstein": "#56B4E9", "fisher-np": "#2BC49A"},
-}
 MANY_ATOMS = 24  # above this, atoms are drawn as thin stems without dots
-
-EXTRA_COLORS = {"light": ["#CC79A7", "#E69F00", "#000000"], "dark": ["#E69ACB", "#F0C04A", "#FFFFFF"]}
 
 
 @dataclass(frozen=True)
@@ -44,12 +37,12 @@ class Theme:
     grid: str
     fill_alpha: float
 
-    def color(self, metric: str, index: int) -> str:
-        colors = METRIC_COLORS[self.name]
-        if metric in colors:
-            return colors[metric]
-        extras = EXTRA_COLORS[self.name]
-        return extras[index % len(extras)]
+    def color(self, metric: str, index: int = 0) -> str:
+        """The metric's own colour (declared with the metric: Okabe-Ito, safe for colour-vision deficiencies)."""
+        from ..paths import get_metric
+
+        light, dark = get_metric(metric).colors
+        return light if self.name == "light" else dark
 
 
 THEMES = {

@@ -14,7 +14,6 @@ import os
 import sys
 import tempfile
 import time
-import types
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Sequence
@@ -220,14 +219,3 @@ class _progress:
 
 
 __all__ = ["render", "Animation", "parse_size", "default_size"]
-
-
-class _CallableModule(types.ModuleType):
-    """``geoanim.render`` is both this package and the function: importing a submodule such as
-    ``geoanim.render.layout`` rebinds the package attribute, so the package itself must be callable."""
-
-    def __call__(self, *args, **kwargs) -> Animation:
-        return render(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

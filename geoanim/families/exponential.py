@@ -1,0 +1,66 @@
+"""The exponential law with rate λ."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import Positive, Univariate, as_array, out, param, register
+from .charts import ArcLength, LocationScale, log_delta
+
+
+@register("exponential")
+@dataclass(frozen=True)
+class Exponential(Univariate):
+    """Exponential law with density rate * exp(-rate * x) on x >= 0."""
+
+    rate: float = param(Positive(), role="rate", doc="rate λ")
+    family = "exponential"
+    symbol = "Exp"
+    # I(λ) = 1/λ², so arc length is |log λ| and log λ is linear in t
+    fisher_chart = ArcLength("rate", math.log, math.exp, log_delta, note="log rate")
+    # exponential(rate) = (1/rate) * Exp(1): mean 1, variance 1
+    location_scale = LocationScale(lambda d: (0.0, 1.0 / d.rate), lambda a, b: Exponential(1.0 / b), mean=1.0, var=1.0)
+
+    @property
+    def mean(self) -> float:
+        return 1.0 / self.rate
+
+    @property
+    def var(self) -> float:
+        m = 1.0 / self.rate  # not 1 / rate ** 2: ZeroDivisionError when rate ** 2 underflows
+        return m * m
+
+    @property
+    def support(self):
+        return (0.0, math.inf)
+
+    @property
+    def breakpoints(self):
+        return (0.0,)
+
+    def pdf(self, x):
+        xa = as_array(x)
+        with np.errstate(over="ignore"):
+            return out(x, np.where(xa >= 0, self.rate * np.exp(-self.rate * np.maximum(xa, 0)), 0.0))
+
+    def cdf(self, x):
+        return out(x, -np.expm1(-self.rate * np.maximum(as_array(x), 0.0)))
+
+    def sf(self, x):
+        return out(x, np.exp(-self.rate * np.maximum(as_array(x), 0.0)))
+
+    def ppf(self, u):
+        return out(u, -np.log1p(-as_array(u)) / self.rate)
+
+    def isf(self, v):
+        return out(v, -np.log(as_array(v)) / self.rate)
+
+    def plot_range(self):
+        hi = 6.0 / self.rate
+        return (-0.08 * hi, hi)
+
+    def feature_points(self):
+        return np.concatenate([[-1e-12, 0.0], self.isf(np.geomspace(1e-6, 1.0, 200))])

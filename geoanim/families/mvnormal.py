@@ -1,0 +1,90 @@
+"""The multivariate normal N(mean, cov) in d >= 2 dimensions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ValidationError
+from .base import MINUS, Matrix, Multivariate, Reals, num, param, register
+
+
+def _g(x: float) -> str:
+    return f"{x:.3g}".replace("-", MINUS)
+
+
+@register("mvnormal")
+@dataclass(frozen=True)
+class MVNormal(Multivariate):
+    """Multivariate normal N(mean, cov); cov symmetric positive definite."""
+
+    mean: tuple[float, ...] = param(Reals(), aliases=("mu",), role="location", doc="mean vector")
+    cov: tuple[tuple[float, ...], ...] = param(Matrix(), aliases=("sigma",), role="scale2",
+                                               doc="covariance matrix, symmetric positive definite")
+    family = "mvnormal"
+    plural = "normals"
+
+    def _check(self):
+        mean, cov = self.mean, self.cov
+        d = len(mean)
+        if len(cov) != d or any(len(r) != d for r in cov):
+            raise ValidationError(f"mvnormal: `cov` must be {d}x{d} for a mean of length {d}", param="cov")
+        C = np.array(cov)
+        scale = float(np.abs(C).max())
+        if not np.allclose(C, C.T, rtol=0, atol=1e-12 * max(scale, 1e-300)):
+            raise ValidationError("mvnormal: `cov` must be symmetric", param="cov")
+        eig = np.linalg.eigvalsh(0.5 * (C + C.T))
+        if eig.min() <= 0:
+            raise ValidationError(f"mvnormal: `cov` must be positive definite (smallest eigenvalue "
+                                  f"{eig.min():.3g})", param="cov")
+        if eig.min() <= 1e-14 * eig.max():
+            raise ValidationError(f"mvnormal: `cov` is numerically singular (eigenvalues {eig.min():.3g} and "
+                                  f"{eig.max():.3g}: ratio below 1e-14)", param="cov")
+        if d < 2:
+            raise ValidationError("mvnormal: `mean` needs at least 2 entries; in one dimension use normal(mean, std)",
+                                  param="mean")
+        object.__setattr__(self, "cov", tuple(tuple(float(v) for v in r) for r in 0.5 * (C + C.T)))
+
+    @classmethod
+    def from_arrays(cls, mu: np.ndarray, S: np.ndarray) -> "MVNormal":
+        """From a mean vector and a covariance matrix (symmetrised: rounding leaves it slightly off)."""
+        S = 0.5 * (S + S.T)
+        return cls(tuple(float(v) for v in mu), tuple(tuple(float(v) for v in r) for r in S))
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return len(self.mean)
+
+    @property
+    def mu(self) -> np.ndarray:
+        return np.array(self.mean)
+
+    @property
+    def sigma(self) -> np.ndarray:
+        return np.array(self.cov)
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.mu, self.sigma
+
+    def describe(self, exact: bool = False) -> str:
+        if exact:
+            rows = ", ".join("[" + ", ".join(_g(v) for v in r) + "]" for r in self.cov)
+            return f"N(({', '.join(_g(v) for v in self.mean)}), [{rows}])"
+        return f"\u03bc = ({num(self.mean[0])}, {num(self.mean[1])})"
+
+    def pdf(self, x):
+        """Density at points ``x`` of shape (..., d)."""
+        x = np.asarray(x, dtype=float)
+        d = self.dim
+        L = np.linalg.cholesky(self.sigma)
+        z = np.linalg.solve(L, (x - self.mu).reshape(-1, d).T)
+        logdet = 2 * np.log(np.diag(L)).sum()
+        logp = -0.5 * (z * z).sum(axis=0) - 0.5 * (d * math.log(2 * math.pi) + logdet)
+        return np.exp(logp).reshape(x.shape[:-1])
+
+    def box(self, k: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned box holding the k-sigma ellipse."""
+        half = k * np.sqrt(np.diag(self.sigma))
+        return self.mu - half, self.mu + half

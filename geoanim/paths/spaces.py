@@ -1,0 +1,139 @@
+"""Geometry primitives the metric modules share: the hyperbolic half-plane, the sphere, SPD matrices.
+
+Pure numpy, no distributions: the metric modules map a family onto one of these spaces (through the
+family's declared chart) and read distances and geodesics off here. Metric modules import this
+module, never each other.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------
+# the hyperbolic half-plane (curvature -1)
+# ---------------------------------------------------------------------------------------------
+
+
+def halfplane_distance(x1: float, y1: float, x2: float, y2: float) -> float:
+    """Hyperbolic distance in the upper half-plane with ds^2 = (dx^2 + dy^2) / y^2.
+
+    2 asinh(|z1 - z2| / (2 sqrt(y1 y2))) is arccosh(1 + |z1 - z2|^2 / (2 y1 y2)) without the
+    cancellation of arccosh near 1, so tiny distances keep full relative precision.
+    """
+    return 2.0 * math.asinh(math.hypot(x1 - x2, y1 - y2) / (2.0 * math.sqrt(y1) * math.sqrt(y2)))
+
+
+def halfplane_geodesic(x1: float, y1: float, x2: float, y2: float):
+    """Constant-speed geodesic from (x1, y1) to (x2, y2): returns ``t -> (x, y)``.
+
+    The isometry z -> (z - x1) / y1 sends the start to i. A unit-speed geodesic leaving i with
+    direction angle alpha (0 = straight up, positive = towards -x) is
+        y(s) = 1 / D(s),  x(s) = -sin(alpha) sinh(s) / D(s),
+        D(s) = cos^2(alpha/2) e^-s + sin^2(alpha/2) e^s,
+    a sum of positive terms, so neither near-vertical geodesics (whose circle centre runs off to
+    infinity) nor extreme scale ratios lose precision. alpha = atan2(-2X, X^2 + Y^2 - 1) for the
+    normalised target (X, Y), with Y^2 - 1 formed as (Y - 1)(Y + 1) from y2 - y1.
+
+    Evaluated so that nothing cancels, overflows or goes subnormal (each of these once did):
+    * both atan2 arguments are multiplied by y1^2 / M^2 (M the largest of |x2 - x1|, y1, y2):
+      X^2 + Y^2 overflowed beyond scale ratios of ~1e154, and normal(0, 1e-160) -> normal(1, 1)
+      stayed at mean 0 and ended at normal(0, 1.5);
+    * sin(alpha) and the half angles come from the atan2 arguments, not from alpha: near
+      alpha = pi (heading straight down) sin(alpha) kept only |alpha - pi| / 1e-16 of its digits,
+      and normal(3, 1e10) -> normal(-2, 1e-10) ended at mean -2.0000011 (18 nats from q);
+    * D = A^2 + B^2 with A = cos(alpha/2) e^(-s/2), B = sin(alpha/2) e^(s/2) (sin^2(alpha/2)
+      alone went subnormal), and beyond s = 700 both divided by sh^2 e^s (sinh and exp
+      overflowed on paths such as normal(0, 1) -> normal(1e200, 1)).
+    """
+    M = max(abs(x2 - x1), y1, y2)
+    u, v1, v2, w = (x2 - x1) / M, y1 / M, y2 / M, (y2 - y1) / M
+    py, px = -2.0 * u * v1, u * u + w * (v1 + v2)  # (sin alpha, cos alpha) times r
+    r = math.hypot(py, px)
+    if r == 0.0:
+        return lambda t: (x1, y1)
+    s = halfplane_distance(x1, y1, x2, y2)
+    sin_a = py / r
+    if px >= 0.0:  # |alpha| <= pi/2: cos(alpha/2) = sqrt((1 + cos alpha) / 2) does not cancel
+        ch = math.sqrt(0.5 + 0.5 * px / r)
+        sh = 0.5 * sin_a / ch
+    else:  # |alpha| > pi/2: sin(alpha/2) = sqrt((1 - cos alpha) / 2) does not cancel
+        sh = math.copysign(math.sqrt(0.5 - 0.5 * px / r), py)
+        ch = 0.5 * sin_a / sh
+
+    def at(t: float) -> tuple[float, float]:
+        st = t * s
+        if st < 700.0:
+            A, B = ch * math.exp(-0.5 * st), sh * math.exp(0.5 * st)
+            y = y1 / (A * A + B * B)
+            return x1 + y * (-sin_a * math.sinh(st)), y
+        # far out e^st overflows: divide D and sinh(st) by sh^2 e^st first (sh != 0 here unless
+        # the geodesic is vertical; e^(-st/2) only underflows beyond scale ratios of 1e300)
+        h = math.exp(-0.5 * st)
+        if sh == 0.0:
+            return x1, y1 / h / h if h > 0 else math.inf
+        g = h / sh
+        rho = ch * h * g
+        y = (y1 / sh) * g * h / (1.0 + rho * rho)
+        off = -ch * (-math.expm1(-2.0 * st)) * (y1 / sh) / (1.0 + rho * rho)
+        return x1 + off, y
+
+    return at
+
+
+# ---------------------------------------------------------------------------------------------
+# the sphere (square roots of probability vectors and densities)
+# ---------------------------------------------------------------------------------------------
+
+
+def sqrt_difference(p, q):
+    """sqrt(p) - sqrt(q) as (p - q) / (sqrt(p) + sqrt(q)), elementwise, 0 where both are 0.
+
+    Subtracting the square roots cancels when p ~ q: for categorical([0.5, 0.5]) vs
+    categorical([0.5 + 1e-9, 0.5 - 1e-9]) it cost 8 of the 16 digits of the distance, which the
+    atan2 form of sphere_distance is meant to keep; p - q is exact for close p and q.
+    """
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    s = np.sqrt(p) + np.sqrt(q)
+    return np.where(s > 0, (p - q) / np.where(s > 0, s, 1.0), 0.0)
+
+
+def sphere_distance(hellinger_sq: float) -> float:
+    """Fisher-Rao distance 2 arccos(BC) from the squared Hellinger distance H^2 = sum (sqrt p - sqrt q)^2.
+
+    |sqrt p - sqrt q|^2 = H^2 and |sqrt p + sqrt q|^2 = 4 - H^2; the atan2 form keeps precision
+    near 0 (where arccos(BC) loses half the digits) and near pi.
+    """
+    h2 = min(max(hellinger_sq, 0.0), 4.0)  # clip: quadrature rounding can step outside [0, 4]
+    return 4.0 * math.atan2(math.sqrt(h2), math.sqrt(4.0 - h2))
+
+
+def slerp_weights(theta: float, t: float) -> tuple[float, float]:
+    """Coefficients (a, b) with sqrt r_t = a sqrt p + b sqrt q on a great circle of angle theta."""
+    if theta < 1e-8:
+        # sin(x t)/sin(x) -> t with relative error O(theta^2)
+        return 1.0 - t, t
+    s = math.sin(theta)
+    return math.sin((1.0 - t) * theta) / s, math.sin(t * theta) / s
+
+
+# ---------------------------------------------------------------------------------------------
+# symmetric positive definite matrices
+# ---------------------------------------------------------------------------------------------
+
+
+def sym_fn(S: np.ndarray, fn) -> np.ndarray:
+    """fn applied to a symmetric matrix through its eigendecomposition."""
+    w, V = np.linalg.eigh(S)
+    return (V * fn(w)) @ V.T
+
+
+def divided_exp(lam: np.ndarray) -> np.ndarray:
+    """D_ij = (e^li - e^lj) / (li - lj), and e^li on the diagonal, without cancellation."""
+    a, b = lam[:, None], lam[None, :]
+    diff = a - b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # e^b (e^(a-b) - 1) / (a - b) = e^b expm1(d)/d, exact as d -> 0
+        ratio = np.where(np.abs(diff) > 1e-12, np.expm1(diff) / np.where(diff == 0, 1, diff), 1 + diff / 2)
+    return np.exp(b) * ratio
