@@ -51,7 +51,8 @@ L = {"Fisher-Rao on normals": math.sqrt(2) * math.acosh(17), "Wasserstein-2": 8.
 
 def update(i):
     t = ts[i]
-    for ax, (name, geo), c in zip(axes[:2], [("Fisher-Rao on normals", fisher), ("Wasserstein-2", wasserstein)], colors):
+    panels = [("Fisher-Rao on normals", fisher), ("Wasserstein-2", wasserstein)]
+    for ax, (name, geo), c in zip(axes[:2], panels, colors):
         ax.clear()
         m, s = geo(t)
         y = pdf(x, m, s)

@@ -77,7 +77,8 @@ def main() -> None:
           f"{sizes[('naive', 'gif')] / 1024:.0f} KiB   ratio {size_ratio:.2f} (target <= 0.65)")
     mem = {}
     for frames in (120, 1200):
-        peaks = [run(geoanim_cmd(os.path.join(tmp, f"mem{frames}.gif"), frames))[1] for _ in range(max(1, args.runs // 2))]
+        out = os.path.join(tmp, f"mem{frames}.gif")
+        peaks = [run(geoanim_cmd(out, frames))[1] for _ in range(max(1, args.runs // 2))]
         mem[frames] = statistics.median(peaks)
     mem_ratio = mem[1200] / mem[120]
     ok &= mem_ratio <= 1.3

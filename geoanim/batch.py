@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable
+from typing import Any
 
 from . import presets
 from .errors import PresetError
+from .options import RenderOptions
 from .presets import Job, Result
 
 
@@ -24,14 +26,14 @@ def parse_overrides(items: list[str]) -> tuple[tuple[str, Any], ...]:
         if "=" not in item:
             raise PresetError(f"--set {item}: expected KEY=VALUE, such as size=320x160")
         key, text = (part.strip() for part in item.split("=", 1))
-        if presets.OPTIONS.get(key.replace("-", "_")) == (str,):
+        if key.replace("-", "_") in RenderOptions.names() and RenderOptions.types(key.replace("-", "_")) == (str,):
             raw[key] = text  # text options stay text: size=0x10 is not a hex number
             continue
         try:
             raw[key] = presets.tomllib.loads(f"v = {text}")["v"]
         except presets.tomllib.TOMLDecodeError:
             raw[key] = text  # a bare word: reported by the option's own check
-    return tuple(sorted(presets._validate_options("--set", raw).items()))
+    return tuple(sorted(presets.validate_options("--set", raw).items()))
 
 
 def job_key(job: Job, overrides: tuple[tuple[str, Any], ...]) -> str:
@@ -56,7 +58,8 @@ def plan(targets: list[str], out_dir: str, *, force: bool, overrides=()) -> tupl
         for job in loaded:
             if job.output in outputs:
                 known.append(Result(job, job.source, job.name, job.output, status="failed",
-                                    error=f"{job.where()}: output: {job.output} is also written by {outputs[job.output]}"))
+                                    error=f"{job.where()}: output: {job.output} is also written by "
+                                          f"{outputs[job.output]}"))
                 continue
             outputs[job.output] = job.where()
             target = os.path.join(out_dir, job.output)

@@ -11,9 +11,11 @@ import json
 import math
 import os
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
+
+from .options import DEFAULT_METRICS, DEFAULTS, RenderOptions
 
 app = typer.Typer(
     name="geoanim",
@@ -25,7 +27,8 @@ app = typer.Typer(
 )
 
 SPEC_HELP = 'distribution spec, e.g. "normal(-4, 1)", "categorical([0.2, 0.8])", "0.5*normal(0,1) + 0.5*uniform(2,3)"'
-DEFAULT_METRICS = ("fisher", "fisher-np", "wasserstein")
+D = DEFAULTS
+_help = RenderOptions.help
 
 
 def _number(x: float) -> Any:
@@ -85,18 +88,17 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def distance(
     p: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
     q: Annotated[str, typer.Argument(help="second distribution spec", show_default=False)],
-    metric: Annotated[Optional[list[str]], typer.Option("--metric", "-m", help="metric (repeatable); default: all")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metric (repeatable); default: every registered metric")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Print the geodesic distance between P and Q under each metric."""
-    from .paths import geodesic
-    from .spec import parse
-
     from .errors import UnsupportedError
+    from .paths import available, geodesic
+    from .spec import parse
 
     a, b = parse(p), parse(q)
     paths: list[Any] = []
-    for m in metric or DEFAULT_METRICS:
+    for m in metric or available():
         try:
             paths.append(geodesic(a, b, m))
         except UnsupportedError as exc:
@@ -120,15 +122,6 @@ def _moments(d) -> tuple[Any, Any, str]:
     """(mean, spread, name of spread): var for 1-D laws, the covariance matrix in the plane."""
     if d.dim == 1:
         return _number(d.mean), _number(d.var), "var"
-    from .families import Cloud, MVNormal
-
-    if isinstance(d, MVNormal):
-        return list(d.mean), [list(r) for r in d.cov], "cov"
-    if isinstance(d, Cloud):
-        locs, w = d.atoms2d()
-        m = w @ locs
-        c = (locs - m).T @ ((locs - m) * w[:, None])
-        return m.tolist(), c.tolist(), "cov"
     mean, cov = d.moments()
     return mean.tolist(), cov.tolist(), "cov"
 
@@ -143,8 +136,8 @@ def _point_dict(t: float, d) -> dict[str, Any]:
 def path(
     p: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
     q: Annotated[str, typer.Argument(help="second distribution spec", show_default=False)],
-    metric: Annotated[str, typer.Option("--metric", "-m", help="metric: fisher, fisher-np or wasserstein")] = "fisher",
-    t: Annotated[Optional[list[float]], typer.Option("--t", "-t", help="time in [0, 1] (repeatable); default 0, .25, .5, .75, 1")] = None,
+    metric: Annotated[str, typer.Option("--metric", "-m", help="metric (see `geoanim metrics`)")] = "fisher",
+    t: Annotated[list[float] | None, typer.Option("--t", "-t", help="time in [0, 1] (repeatable); default 0, .25, .5, .75, 1")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Print the distributions at times T along the geodesic from P to Q."""
@@ -187,6 +180,52 @@ def metrics(
         typer.echo("")
 
 
+@app.command()
+@boundary
+def families(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """List the distribution families: their parameters and how each metric handles two of them."""
+    from .families import FAMILIES, catalogue
+    from .paths import available
+    from .paths.registry import route_for_family
+
+    rows = []
+    for e in catalogue():
+        params = [{"name": p.name, "domain": getattr(p.domain, "describe", p.domain.text),
+                   "required": p.required, "aliases": list(p.aliases), "doc": p.doc} for p in e.params]
+        target = e.cls if e.cls is not None else _built_class(e)
+        methods = {}
+        for m in available():
+            r = route_for_family(m, target) if target is not None else None
+            methods[m] = None if r is None else r.method + (f" ({r.note})" if r.note and r.model != "densities" else "")
+        aliases = [n for n, other in FAMILIES.items() if n != e.name and e.cls is not None and other.cls is e.cls]
+        rows.append({"name": e.name, "aliases": aliases, "family": e.family, "doc": e.doc, "params": params,
+                     "metrics": methods})
+    if as_json:
+        _emit_json(rows)
+        return
+    for r in rows:
+        def arg(p):
+            text = p["name"] + ("" if p["required"] else "?")
+            return text + (f" ({'/'.join(p['aliases'])})" if p["aliases"] else "")
+
+        also = f"  (also {', '.join(r['aliases'])})" if r["aliases"] else ""
+        typer.echo(f"{r['name']}({', '.join(arg(p) for p in r['params'])}){also}\n    {r['doc']}")
+        for p in r["params"]:
+            typer.echo(f"    {p['name']}: {p['domain']}" + (f", {p['doc']}" if p["doc"] else ""))
+        for m, how in r["metrics"].items():
+            typer.echo(f"    {m} between two: {how or 'not supported'}")
+        typer.echo("")
+
+
+def _built_class(entry):
+    """The class a spec shorthand such as dirac(x) builds."""
+    from .families import family_classes
+
+    return family_classes().get(entry.family)
+
+
 FLAGSHIP = ("normal(-4, 1)", "normal(4, 1)")
 
 
@@ -209,35 +248,37 @@ def _slug(text: str) -> str:
 @app.command()
 @boundary
 def render(
-    p: Annotated[Optional[str], typer.Argument(help=SPEC_HELP + "; default normal(-4, 1)", show_default=False)] = None,
-    q: Annotated[Optional[str], typer.Argument(help="second distribution spec; default normal(4, 1)", show_default=False)] = None,
-    metric: Annotated[Optional[list[str]], typer.Option("--metric", "-m", help="metric, one panel each, in order (repeatable); default fisher and wasserstein")] = None,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="output file: .gif, .mp4, .webp or .png (filmstrip); default outputs/<name>.gif")] = None,
-    frames: Annotated[Optional[int], typer.Option("--frames", help="frames from start to end (excluding holds)")] = None,
-    duration: Annotated[Optional[float], typer.Option("--duration", help="seconds from start to end (default 4)")] = None,
-    fps: Annotated[Optional[float], typer.Option("--fps", help="frames per second (default 20; at most 50 for GIF)")] = None,
-    size: Annotated[Optional[str], typer.Option("--size", help="WxH in pixels (default 960x400 for three panels)")] = None,
-    theme: Annotated[str, typer.Option("--theme", help="light or dark")] = "light",
-    easing: Annotated[str, typer.Option("--easing", help="linear or smooth")] = "smooth",
-    hold: Annotated[Optional[float], typer.Option("--hold", help="seconds to pause on each endpoint (default 0.6)")] = None,
-    bounce: Annotated[bool, typer.Option("--bounce", help="play forward then back: a seamless loop")] = False,
-    title: Annotated[Optional[str], typer.Option("--title", help="headline (default: start -> end)")] = None,
-    param_space: Annotated[Optional[bool], typer.Option("--param-space/--no-param-space", help="parameter-space panel (default: on for normals and 3-category categoricals)", show_default=False)] = None,
-    strip: Annotated[int, typer.Option("--strip", help="snapshots per metric in a .png filmstrip")] = 5,
-    trails: Annotated[bool, typer.Option("--trails", help="in the plane: draw each transported point's line faintly")] = False,
+    p: Annotated[str | None, typer.Argument(help=SPEC_HELP + "; default normal(-4, 1)", show_default=False)] = None,
+    q: Annotated[str | None, typer.Argument(help="second distribution spec; default normal(4, 1)", show_default=False)] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metric, one panel each, in order (repeatable; see `geoanim metrics`); default " + " and ".join(DEFAULT_METRICS))] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="output file: .gif, .mp4, .webp or .png (filmstrip); default outputs/<name>.gif")] = None,
+    frames: Annotated[int | None, typer.Option("--frames", help=_help("frames"))] = D.frames,
+    duration: Annotated[float | None, typer.Option("--duration", help=_help("duration"))] = D.duration,
+    fps: Annotated[float, typer.Option("--fps", help=_help("fps"))] = D.fps,
+    size: Annotated[str | None, typer.Option("--size", help=_help("size"))] = D.size,
+    theme: Annotated[str, typer.Option("--theme", help=_help("theme"))] = D.theme,
+    easing: Annotated[str, typer.Option("--easing", help=_help("easing"))] = D.easing,
+    hold: Annotated[float, typer.Option("--hold", help=_help("hold"))] = D.hold,
+    bounce: Annotated[bool, typer.Option("--bounce", help=_help("bounce"))] = D.bounce,
+    title: Annotated[str | None, typer.Option("--title", help=_help("title"))] = D.title,
+    param_space: Annotated[bool | None, typer.Option("--param-space/--no-param-space", help=_help("param_space"), show_default=False)] = D.param_space,
+    strip: Annotated[int, typer.Option("--strip", help=_help("strip"))] = D.strip,
+    trails: Annotated[bool, typer.Option("--trails", help=_help("trails"))] = D.trails,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
     """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""
-    from .paths import geodesic
+    from .errors import ValidationError
+    from .options import RenderOptions
+    from .paths import geodesic, get_metric
     from .spec import parse
 
-    from .errors import ValidationError
-    from .paths import get_metric
-
+    options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
+                            hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
+                            trails=trails)
     if (p is None) != (q is None):
         raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])
-    names = metric or ["fisher", "wasserstein"]
+    names = metric or list(DEFAULT_METRICS)
     canonical = [get_metric(m).name for m in names]
     if len(set(canonical)) != len(canonical):
         raise ValidationError(f"render: a metric is given twice ({', '.join(names)}); one panel per metric")
@@ -247,11 +288,9 @@ def render(
             else f"{_slug(str(a))}--{_slug(str(b))}"
         _make_folder("outputs")
         output = f"outputs/{name}.gif"
-    from .rendering import render as do_render
+    from .rendering import render_with
 
-    anim = do_render(paths, output, frames=frames, duration=duration, fps=fps, size=size, theme=theme,
-                     easing=easing, hold=hold, bounce=bounce, title=title, param_space=param_space,
-                     strip=strip, trails=trails, progress=not quiet)
+    anim = render_with(paths, output, options, progress=not quiet)
     if not quiet:
         what = "filmstrip" if anim.format == ".png" else f"{anim.frames} frames at {anim.fps:g} fps"
         typer.echo(f"wrote {anim.path} ({anim.width}x{anim.height}, {what}, "
@@ -261,12 +300,12 @@ def render(
 @app.command()
 @boundary
 def batch(
-    targets: Annotated[Optional[list[str]], typer.Argument(help="preset files or folders of *.toml (default: presets/)", show_default=False)] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="parallel processes (default: number of cores)")] = None,
+    targets: Annotated[list[str] | None, typer.Argument(help="preset files or folders of *.toml (default: presets/)", show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="parallel processes (default: number of cores)")] = None,
     out_dir: Annotated[str, typer.Option("--out-dir", help="folder the jobs' outputs are relative to")] = "outputs",
     force: Annotated[bool, typer.Option("--force", help="render even up-to-date outputs")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list the jobs and what would happen; render nothing")] = False,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a render option for every job, e.g. --set size=320x160 (repeatable)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a render option for every job, e.g. --set size=320x160 (repeatable)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
 ) -> None:
     """Render every job in preset files, in parallel; skip outputs that are up to date."""
@@ -355,10 +394,10 @@ class _BatchProgress:
 @boundary
 def sweep(
     p: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
-    q: Annotated[Optional[str], typer.Argument(help="second spec (default: P); with --var, may use the variable", show_default=False)] = None,
-    shift: Annotated[Optional[str], typer.Option("--shift", help="translate Q by s for s in A:B")] = None,
-    var: Annotated[Optional[str], typer.Option("--var", help="NAME=A:B: a variable the specs use, e.g. s=0:10")] = None,
-    metric: Annotated[Optional[list[str]], typer.Option("--metric", "-m", help="metric (repeatable); default fisher and wasserstein")] = None,
+    q: Annotated[str | None, typer.Argument(help="second spec (default: P); with --var, may use the variable", show_default=False)] = None,
+    shift: Annotated[str | None, typer.Option("--shift", help="translate Q by s for s in A:B")] = None,
+    var: Annotated[str | None, typer.Option("--var", help="NAME=A:B: a variable the specs use, e.g. s=0:10")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metric (repeatable); default " + " and ".join(DEFAULT_METRICS))] = None,
     points: Annotated[int, typer.Option("--points", help="values of the parameter")] = 121,
     output: Annotated[str, typer.Option("--output", "-o", help="figure file: .png or .svg")] = "outputs/sweep.png",
     size: Annotated[str, typer.Option("--size", help="WxH in pixels")] = "900x420",
@@ -369,7 +408,7 @@ def sweep(
     from pathlib import Path as FsPath
 
     from .errors import EncodeError
-    from .rendering import parse_size
+    from .options import parse_size
     from .sweep import sweep as compute
 
     if FsPath(output).suffix.lower() not in (".png", ".svg"):
@@ -377,10 +416,11 @@ def sweep(
     if theme not in ("light", "dark"):
         raise EncodeError(f"sweep: `theme` must be light or dark (got {theme!r})")
     width, height = parse_size(size)
-    data = compute(p, q, metric or ["fisher", "wasserstein"], shift=shift, var=var, points=points)
+    data = compute(p, q, metric or list(DEFAULT_METRICS), shift=shift, var=var, points=points)
     if output == "outputs/sweep.png":
         _make_folder("outputs")
-    from .rendering.artists import THEMES, render_sweep
+    from .rendering.artists import render_sweep
+    from .rendering.layout import THEMES
 
     render_sweep(data, output, size=(width, height), theme=THEMES[theme])
     if as_json:

@@ -19,7 +19,7 @@ class GeoanimError(Exception):
         self.span = span
         self.param = param
 
-    def located(self, text: str, span: tuple[int, int]) -> "GeoanimError":
+    def located(self, text: str, span: tuple[int, int]) -> GeoanimError:
         """Attach the spec and the offending span (start, end offsets) unless already located."""
         if self.text is None:
             self.text, self.span = text, span

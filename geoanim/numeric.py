@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -35,10 +35,10 @@ def integrate_line(f: Callable[[float], float], lo: float, hi: float, breakpoint
             continue
         if math.isinf(b) and math.isfinite(a) and a - mid > 0:
             s = a - mid
-            total += _quad(quad, lambda y: s * f(a + s * y), 0.0, math.inf)
+            total += _quad(quad, lambda y, a=a, s=s: s * f(a + s * y), 0.0, math.inf)
         elif math.isinf(a) and math.isfinite(b) and mid - b > 0:
             s = mid - b
-            total += _quad(quad, lambda y: s * f(b - s * y), 0.0, math.inf)
+            total += _quad(quad, lambda y, b=b, s=s: s * f(b - s * y), 0.0, math.inf)
         else:
             total += _quad(quad, f, a, b)
     return total

@@ -31,27 +31,13 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .errors import GeoanimError, PresetError
+from .options import DEFAULT_METRICS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-# render options a job may set, with the Python type each must have (same names as `geoanim render`)
-OPTIONS: dict[str, tuple[type, ...]] = {
-    "frames": (int,),
-    "duration": (int, float),
-    "fps": (int, float),
-    "size": (str,),
-    "theme": (str,),
-    "easing": (str,),
-    "hold": (int, float),
-    "bounce": (bool,),
-    "title": (str,),
-    "param_space": (bool,),
-    "strip": (int,),
-    "trails": (bool,),
-}
 JOB_KEYS = ("name", "caption", "start", "end", "metrics", "output")
 TOP_KEYS = ("job", "defaults")
 
@@ -91,40 +77,24 @@ def _did_you_mean(word: str, options) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-def _check_option(where: str, key: str, value: Any) -> Any:
-    types = OPTIONS[key]
-    if isinstance(value, bool) and bool not in types:
-        raise PresetError(f"{where}: {key}: must be {' or '.join(t.__name__ for t in types)} (got {value!r})")
-    if not isinstance(value, types):
-        raise PresetError(f"{where}: {key}: must be {' or '.join(t.__name__ for t in types)} (got {value!r})")
-    return value
-
-
-def _validate_options(where: str, table: dict) -> dict[str, Any]:
-    from .rendering import RANGES, check_option, easing, parse_size
+def validate_options(where: str, table: dict) -> dict[str, Any]:
+    """A table of render options (as ``geoanim render`` names them; dashes or underscores), checked
+    by :class:`~geoanim.options.RenderOptions`; returns the values as given, keyed by canonical name."""
+    from .options import RenderOptions
 
     out = {}
     for raw, value in table.items():
         key = _norm(raw)
         if key in JOB_KEYS:
             raise PresetError(f"{where}: {raw}: belongs in each [[job]] table")
-        if key not in OPTIONS:
-            raise PresetError(f"{where}: unknown key \"{raw}\"{_did_you_mean(key, [*OPTIONS, *JOB_KEYS])}")
-        out[key] = _check_option(where, key, value)
+        if key not in RenderOptions.names():
+            hint = _did_you_mean(key, [*RenderOptions.names(), *JOB_KEYS])
+            raise PresetError(f"{where}: unknown key \"{raw}\"{hint}")
+        out[key] = value
     try:
-        for key in RANGES:
-            if key in out:
-                check_option(key, out[key])
-        if "size" in out:
-            parse_size(out["size"])
-        if "easing" in out:
-            easing.get(out["easing"])
+        RenderOptions.from_mapping(out)
     except GeoanimError as exc:
-        raise PresetError(f"{where}: {exc.param or 'option'}: {exc.message.split(': ', 1)[-1]}") from None
-    if "theme" in out and out["theme"] not in ("light", "dark"):
-        raise PresetError(f"{where}: theme: must be light or dark (got {out['theme']!r})")
-    if "frames" in out and "duration" in out:
-        raise PresetError(f"{where}: give frames or duration, not both")
+        raise PresetError(f"{where}: {exc.param or 'option'}: {exc.message.split('render: ', 1)[-1]}") from None
     return out
 
 
@@ -149,7 +119,7 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
             parse(entry[key])
         except GeoanimError as exc:
             raise PresetError(f"{where}: {key}: {exc.message} in {entry[key]!r}") from None
-    metrics = entry.get("metrics", ["fisher", "wasserstein"])
+    metrics = entry.get("metrics", list(DEFAULT_METRICS))
     if isinstance(metrics, str) or not isinstance(metrics, list) or not metrics:
         raise PresetError(f'{where}: metrics: must be a non-empty list such as ["fisher", "wasserstein"]')
     canonical = []
@@ -173,7 +143,7 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
     if not isinstance(caption, str):
         raise PresetError(f"{where}: caption: must be a string")
     options = dict(defaults)
-    options.update(_validate_options(where, {k: v for k, v in entry.items() if k not in JOB_KEYS}))
+    options.update(validate_options(where, {k: v for k, v in entry.items() if k not in JOB_KEYS}))
     if "frames" in options and "duration" in options:
         # a job's own frames/duration replaces the default's other one
         own = {_norm(k) for k in entry}
@@ -186,8 +156,8 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
         start = parse(entry["start"])
         paths = [geodesic(start, parse(entry["end"]), m) for m in canonical]
         if "size" in options and not output.lower().endswith(".png"):
-            from .rendering import check_width, parse_size
-            from .rendering.layout import panel_count
+            from .options import check_width, parse_size
+            from .rendering import panel_count
 
             check_width(*parse_size(options["size"]), panel_count(paths, options.get("param_space")))
         if output.lower().endswith(".gif") and "fps" in options:
@@ -230,7 +200,7 @@ def read_file(path: str | os.PathLike) -> tuple[list[Job], list[PresetError]]:
         raise PresetError(f"{source}: defaults: must be a table")
     defaults_table = dict(defaults_table)
     default_metrics = defaults_table.pop("metrics", None)
-    defaults = _validate_options(f"{source}: defaults", defaults_table)
+    defaults = validate_options(f"{source}: defaults", defaults_table)
     entries = data.get("job", [])
     if isinstance(entries, dict):
         raise PresetError(f"{source}: job: write each job as a [[job]] table (double brackets), not [job]")

@@ -13,7 +13,7 @@ import ast
 import difflib
 import math
 import warnings
-from typing import Any
+from typing import Any, cast
 
 from . import families as fam
 from .errors import GeoanimError, SpecError, ValidationError
@@ -48,7 +48,8 @@ def parse(text: str, variables: dict[str, float] | None = None) -> fam.Distribut
         raise _syntax_error(text, exc) from None
     except (ValueError, MemoryError, RecursionError) as exc:
         # the parser's MemoryError for deep nesting (e.g. 10000 minus signs) has an empty message
-        raise SpecError(f"cannot parse spec: {str(exc) or 'nested too deeply'}", text=text, span=(0, len(text))) from None
+        raise SpecError(f"cannot parse spec: {str(exc) or 'nested too deeply'}", text=text,
+                        span=(0, len(text))) from None
     try:
         interp = _Interpreter(text.strip(), variables or {})
         value = _finish(interp.eval(tree.body), interp)
@@ -83,7 +84,8 @@ def _syntax_error(text: str, exc: SyntaxError) -> SpecError:
     lineno = max(1, min(exc.lineno or 1, len(lines)))
     col = max(0, (exc.offset or 1) - 1)
     offset = sum(len(line) + 1 for line in lines[: lineno - 1]) + min(col, len(lines[lineno - 1]))
-    msg = (exc.msg or "invalid syntax").replace("invalid syntax. Perhaps you forgot a comma?", "expected ',' between arguments")
+    msg = (exc.msg or "invalid syntax").replace("invalid syntax. Perhaps you forgot a comma?",
+                                                "expected ',' between arguments")
     return SpecError(f"invalid spec: {msg}", text=text.strip(), span=(offset, offset + 1))
 
 
@@ -94,9 +96,13 @@ def _span(text: str, node: ast.AST) -> tuple[int, int]:
         line = lines[lineno - 1]
         col = len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
         return sum(len(x) + 1 for x in lines[: lineno - 1]) + col
-    start = offset(getattr(node, "lineno", 1), getattr(node, "col_offset", 0))
-    end = offset(getattr(node, "end_lineno", None) or getattr(node, "lineno", 1),
-                 getattr(node, "end_col_offset", None) or getattr(node, "col_offset", 0) + 1)
+    # ast.AST itself declares no positions (expressions and keywords do, the end ones as optional)
+    lineno: int = getattr(node, "lineno", 1)
+    col_offset: int = getattr(node, "col_offset", 0)
+    end_lineno: int | None = getattr(node, "end_lineno", None)
+    end_col_offset: int | None = getattr(node, "end_col_offset", None)
+    start = offset(lineno, col_offset)
+    end = offset(end_lineno or lineno, end_col_offset or col_offset + 1)
     return start, max(end, start + 1)
 
 
@@ -161,7 +167,7 @@ class _Interpreter:
         raise self.fail(f"unsupported expression in spec: {_describe(node)}; mixtures are written "
                         "like 0.3*normal(0, 1) + 0.7*normal(3, 1)", node)
 
-    def _terms(self, value: Any, node: ast.AST) -> list["_Term"]:
+    def _terms(self, value: Any, node: ast.AST) -> list[_Term]:
         if isinstance(value, _Sum):
             return value.terms
         if isinstance(value, _Term):
@@ -296,14 +302,17 @@ def _finish(value: Any, interp: _Interpreter) -> Any:
     if isinstance(value, _Sum):
         for term in value.terms:
             if not math.isfinite(term.weight) or term.weight <= 0:
-                raise interp.fail(f"mixture: weights must be > 0 (got {fam.fmt(term.weight)})", term.node, ValidationError)
+                raise interp.fail(f"mixture: weights must be > 0 (got {fam.fmt(term.weight)})", term.node,
+                                  ValidationError)
         total = fam.fsum_or_inf(t.weight for t in value.terms)
         if abs(total - 1.0) > fam.SUM_TOL:
             raise interp.fail(f"mixture: weights must sum to 1 (got {total!r})", value.node, ValidationError)
         if len(value.terms) == 1:
             return value.terms[0].dist
         try:
-            return fam.Mixture(tuple(t.weight for t in value.terms), tuple(t.dist for t in value.terms))
+            # any laws: Mixture itself rejects components that are not 1-D (a ValidationError located below)
+            components = cast("tuple[fam.Univariate, ...]", tuple(t.dist for t in value.terms))
+            return fam.Mixture(tuple(t.weight for t in value.terms), components)
         except GeoanimError as exc:
             raise exc.located(interp.text, _span(interp.text, value.node)) from None
     return value

@@ -156,12 +156,49 @@ def test_path_table():
 
 
 def test_metrics_lists_each_metric():
+    from geoanim.paths import available
+
     result = run("metrics")
     assert result.exit_code == 0
     blocks = [line for line in result.stdout.splitlines() if line and not line.startswith(" ")]
     names = [line.split()[0] for line in blocks]
-    assert names == ["fisher", "fisher-np", "wasserstein"]
+    assert names == available() and {"fisher", "fisher-np", "wasserstein"} <= set(names)
     assert "aliases: w2" in result.stdout and "aliases: fisher-rao, kl" in result.stdout
+
+
+def test_metrics_json_is_the_registry_itself(monkeypatch):
+    # a route registered at run time appears in the listing: it is generated, so it cannot drift
+    from geoanim.families import Univariate
+    from geoanim.paths import ROUTES
+    from geoanim.paths.registry import route
+
+    data = json.loads(run("metrics", "--json").stdout)
+    assert [m["name"] for m in data] == list(ROUTES)
+    for m in data:
+        assert [r["method"] for r in m["routes"]] == [r.method for r in ROUTES[m["name"]]]
+    fisher = {r["pairs"]: r for r in data[0]["routes"]}
+    assert fisher["same family: cauchy, laplace, normal"]["method"] == "closed form"
+    assert fisher["mvnormal - mvnormal"]["dimension"] == "2-D"
+    monkeypatch.setitem(ROUTES, "fisher", list(ROUTES["fisher"]))
+    route("fisher", Univariate, Univariate, method="made up", model="densities")(lambda p, q: None)
+    again = json.loads(run("metrics", "--json").stdout)
+    assert again[0]["routes"][-1]["method"] == "made up"
+
+
+def test_families_lists_parameters_and_methods():
+    data = {f["name"]: f for f in json.loads(run("families", "--json").stdout)}
+    assert {"normal", "uniform", "categorical", "points", "dirac", "mvnormal", "points2d"} <= set(data)
+    assert not any(name.endswith("interpolant") or name.endswith("interpolant2d") for name in data)
+    normal = data["normal"]
+    assert set(normal["aliases"]) == {"gaussian", "N"}
+    assert [(p["name"], p["aliases"]) for p in normal["params"]] == [("mean", ["mu", "loc"]),
+                                                                        ("std", ["sigma", "sd", "scale"])]
+    assert normal["metrics"]["fisher"].startswith("closed form")
+    assert normal["metrics"]["wasserstein"].startswith("closed form")
+    assert data["points"]["metrics"]["fisher"] == "as fisher-np"
+    assert data["mvnormal"]["metrics"]["fisher"].startswith("exact")
+    text = run("families").stdout
+    assert "normal(mean (mu/loc), std (sigma/sd/scale))  (also gaussian, N)" in text
 
 
 @pytest.mark.parametrize("args, words, under", [

@@ -47,7 +47,8 @@ def test_output_folders_that_cannot_be_made(tmp_path, monkeypatch):
     (["sweep", "normal(0,1)", "--shift", "0:1", "-m", "w2", "-m", "wasserstein"], "twice"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, needle):
-    extra = ["-o", str(tmp_path / ("x.png" if args[0] == "sweep" else "x.gif"))] if args[0] in ("render", "sweep") else []
+    output = tmp_path / ("x.png" if args[0] == "sweep" else "x.gif")
+    extra = ["-o", str(output)] if args[0] in ("render", "sweep") else []
     err(args + extra, needle=needle)
 
 

@@ -14,8 +14,7 @@ from scipy.special import ndtri
 
 from geoanim import parse
 from geoanim.errors import ValidationError
-from geoanim.families import (Categorical, Cauchy, Exponential, Laplace, Mixture, Normal, Points, Poisson, Uniform,
-                              dirac)
+from geoanim.families import Categorical, Cauchy, Exponential, Laplace, Mixture, Normal, Points, Poisson, Uniform, dirac
 
 
 def mixture_reference():
@@ -219,7 +218,8 @@ DICTS = [
     (Poisson(3.5), {"family": "poisson", "params": {"rate": 3.5}}),
     (Categorical((0.2, 0.8)), {"family": "categorical", "params": {"probs": [0.2, 0.8]}}),
     (Categorical((0.2, 0.8), (1.0, 3.0)), {"family": "categorical", "params": {"probs": [0.2, 0.8], "at": [1.0, 3.0]}}),
-    (Points((0.0, 2.0), (0.25, 0.75)), {"family": "points", "params": {"locations": [0.0, 2.0], "weights": [0.25, 0.75]}}),
+    (Points((0.0, 2.0), (0.25, 0.75)),
+     {"family": "points", "params": {"locations": [0.0, 2.0], "weights": [0.25, 0.75]}}),
     (Points((0.0, 2.0)), {"family": "points", "params": {"locations": [0.0, 2.0], "weights": [0.5, 0.5]}}),
     (dirac(3.0), {"family": "points", "params": {"locations": [3.0], "weights": [1.0]}}),
     (MIX, {"family": "mixture", "params": {"weights": [0.3, 0.7], "components": [
@@ -261,10 +261,12 @@ VALIDATION = [
     (lambda: Categorical(()), "categorical: `probs` must not be empty", "probs"),
     (lambda: Categorical((0.5, 0.5), (1.0, 1.0)), "categorical: `at` must not repeat a point", "at"),
     (lambda: Points((0.0, math.inf)), "points: `locations[1]` must be finite (got inf)", "locations"),
-    (lambda: Points((0.0, 1.0), (1.0,)), "points: `weights` must have one weight per location (got 1 weights for 2 locations)", "weights"),
+    (lambda: Points((0.0, 1.0), (1.0,)),
+     "points: `weights` must have one weight per location (got 1 weights for 2 locations)", "weights"),
     (lambda: Mixture((0.5, 0.5), (Normal(0, 1), dirac(0))), None, "components"),
     (lambda: Mixture((0.5, 0.6), (Normal(0, 1), Normal(1, 1))), "mixture: weights must sum to 1 (got 1.1)", "weights"),
-    (lambda: Mixture((1e308, 1e308), (Normal(0, 1), Normal(1, 1))), "mixture: weights must sum to 1 (got inf)", "weights"),
+    (lambda: Mixture((1e308, 1e308), (Normal(0, 1), Normal(1, 1))), "mixture: weights must sum to 1 (got inf)",
+     "weights"),
     (lambda: Points((0.0, 1.0), (9e307, 9e307)), "points: `weights` must sum to 1 (got inf)", "weights"),
 ]
 

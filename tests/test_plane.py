@@ -29,7 +29,8 @@ def random_pair(rng, d=2, spread=4.0):
 
 
 def fr_1d(m1, s1, m2, s2):
-    # univariate Fisher-Rao distance, MATH.md: 2 sqrt2 asinh(sqrt(((dm)^2/2 + (ds)^2) / (4 s1 s2)))
+    # univariate Fisher-Rao distance, docs/math.md#the-hyperbolic-half-plane-distance-and-geodesic:
+    # 2 sqrt2 asinh(sqrt(((dm)^2/2 + (ds)^2) / (4 s1 s2)))
     return 2 * math.sqrt(2) * math.asinh(math.sqrt(((m1 - m2) ** 2 / 2 + (s1 - s2) ** 2) / (4 * s1 * s2)))
 
 
@@ -193,7 +194,8 @@ def test_bures_wasserstein_commuting_case_and_interpolant():
     assert g.length == pytest.approx(math.sqrt(30), rel=1e-13, abs=0)
     mid = g(0.5)
     assert mid.mu == pytest.approx([1.5, 2])
-    assert mid.sigma == pytest.approx(np.array([[4, 0], [0, 2.25]]), rel=1e-12, abs=1e-12)  # std linear: (1+3)/2, (2+1)/2
+    # std linear: (1+3)/2, (2+1)/2
+    assert mid.sigma == pytest.approx(np.array([[4, 0], [0, 2.25]]), rel=1e-12, abs=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -381,8 +383,8 @@ def test_trails_draw_the_transport_lines_of_w2_only():
     times = layout.timeline(3, fps=10)
     frames = {}
     for trails in (False, True):
-        plan = layout.plan_plane(paths, times)
-        fr = artists.PlaneRenderer(plan, 640, 300, artists.THEMES["light"], trails=trails)
+        plan = layout.plan(paths, times, size=(640, 300), trails=trails)
+        fr = artists.FrameRenderer(plan)
         frames[trails] = np.asarray(fr.frame(0.0)).astype(int).copy()
     diff = np.abs(frames[True] - frames[False]).sum(axis=2) > 0
     assert diff[:, 320:].sum() > 100  # the Wasserstein-2 panel gained its lines

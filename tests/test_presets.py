@@ -158,7 +158,8 @@ def test_batch_renders_skips_forces_and_isolates_a_broken_preset(tmp_path):
     r = runner.invoke(app, args + ["--force"])
     assert r.exit_code == 0 and "2 rendered, 0 up to date, 0 failed" in r.stdout
 
-    write(folder, "good.toml", job_text(name="one", end="normal(3, 1)") + job_text(name="two", start="dirac(0)", end="dirac(1)"))
+    write(folder, "good.toml",
+          job_text(name="one", end="normal(3, 1)") + job_text(name="two", start="dirac(0)", end="dirac(1)"))
     r = runner.invoke(app, args + ["--dry-run"])
     assert r.exit_code == 0
     lines = {line.split()[0]: line for line in r.stdout.splitlines()[1:]}

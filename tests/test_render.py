@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 import geoanim
 from geoanim.cli import app
 from geoanim.errors import EncodeError, ValidationError
-from geoanim.rendering import layout, render
 from geoanim.rendering import artists as artists_mod
+from geoanim.rendering import layout, render
 from geoanim.rendering.encode import ffmpeg_exe
 
 runner = CliRunner()
@@ -162,14 +162,16 @@ def test_png_filmstrip_has_one_row_per_metric(tmp_path):
 def test_every_kind_of_pair_draws_finite_frames_with_fixed_axes(p, q):
     paths = paths_for(p, q, ("fisher", "fisher-np", "wasserstein"))
     times = layout.timeline(9, fps=10)
-    plan = layout.plan(paths, times)
-    fr = artists_mod.FrameRenderer(plan, 640, 240, artists_mod.THEMES["light"])
-    limits = [(pn["ax"].get_xlim(), pn["ax"].get_ylim()) for pn in fr.panels]
+    plan = layout.plan(paths, times, size=(640, 240))
+    fr = artists_mod.FrameRenderer(plan)
+    axes = fr.fig.axes[: len(plan.panels)]
+    limits = [(ax.get_xlim(), ax.get_ylim()) for ax in axes]
+    assert limits == [(pn.xlim, pn.ylim) for pn in plan.panels]
     static = None
     for t in times:
-        snaps = [s(float(t)) for s in plan.samplers]
+        snaps = [pn.sampler(float(t)) for pn in plan.panels]
         for sn in snaps:
-            for arr in (sn.curve_x, sn.curve_y, sn.atoms_x, sn.atoms_m):
+            for arr in (sn.curve_x, sn.curve_y, sn.atoms, sn.masses):
                 assert np.all(np.isfinite(arr)), (p, q, t)
             assert sn.curve_y.size == 0 or sn.curve_y.min() >= 0
         frame = np.asarray(fr.frame(float(t)))
@@ -178,7 +180,7 @@ def test_every_kind_of_pair_draws_finite_frames_with_fixed_axes(p, q):
         strip = frame[-20:, :200].copy()
         static = strip if static is None else static
         assert np.array_equal(strip, static)
-    assert [(pn["ax"].get_xlim(), pn["ax"].get_ylim()) for pn in fr.panels] == limits
+    assert [(ax.get_xlim(), ax.get_ylim()) for ax in axes] == limits
     # one x window and one y range for every panel
     assert len({lim for lim in limits}) == 1
 
@@ -186,23 +188,27 @@ def test_every_kind_of_pair_draws_finite_frames_with_fixed_axes(p, q):
 def test_quantile_curve_area_is_one():
     # the W2 interpolant drawn as u -> (Q_t(u), 1/Q_t'(u)) must still be a probability density
     paths = paths_for("0.5*normal(-2, 0.6) + 0.5*normal(2, 0.6)", "normal(0, 1)", ("wasserstein",))
-    sampler = layout.Sampler(paths[0], (-6, 6))
+    sampler = layout.Sampler(paths[0], layout.Line((-6, 6)))
     for t in (0.25, 0.5, 0.8):
         sn = sampler(t)
         assert abs(np.trapezoid(sn.curve_y, sn.curve_x) - 1) < 5e-3
 
 
+def param_panel(paths, requested=None):
+    return layout.plan(paths, layout.timeline(3, fps=10), param=requested).param
+
+
 def test_param_space_only_where_it_has_meaning():
-    assert layout.param_space(paths_for(), None).kind == "normal"
-    assert layout.param_space(paths_for("categorical([0.2, 0.3, 0.5])", "categorical([0.5, 0.3, 0.2])"), None).kind == "simplex"
-    assert layout.param_space(paths_for("uniform(0, 1)", "uniform(2, 3)"), None) is None
-    assert layout.param_space(paths_for(), False) is None
+    assert param_panel(paths_for()).kind == "normal"
+    assert param_panel(paths_for("categorical([0.2, 0.3, 0.5])", "categorical([0.5, 0.3, 0.2])")).kind == "simplex"
+    assert param_panel(paths_for("uniform(0, 1)", "uniform(2, 3)")) is None
+    assert param_panel(paths_for(), False) is None
     with pytest.raises(ValidationError, match="parameter space"):
-        layout.param_space(paths_for("uniform(0, 1)", "uniform(2, 3)"), True)
+        param_panel(paths_for("uniform(0, 1)", "uniform(2, 3)"), True)
 
 
 def test_param_space_semicircle_and_line():
-    ps = layout.param_space(paths_for(), None)
+    ps = param_panel(paths_for())
     fx, fy, _ = ps.curves[0]
     wx, wy, _ = ps.curves[1]
     # Fisher-Rao: semicircle in (mu/sqrt2, sigma) centred at 0 with radius 3; W2: sigma stays 1
@@ -242,7 +248,8 @@ def test_cli_render_bad_options_exit_2(tmp_path):
                          (["--frames", "3", "--duration", "2"], "not both"),
                          (["uniform(0,1)", "uniform(2,3)", "--param-space"], "parameter space"),
                          (["normal(0, -1)", "normal(0, 1)"], "std"), (["normal(0, 1)"], "both distributions"),
-                         (["--size", "320x160"], "too narrow for 3 panels"), (["-m", "w2", "-m", "wasserstein"], "twice")]:
+                         (["--size", "320x160"], "too narrow for 3 panels"),
+                         (["-m", "w2", "-m", "wasserstein"], "twice")]:
         r = runner.invoke(app, ["render", *args, "-o", str(tmp_path / "x.gif")])
         assert r.exit_code == 2, (args, r.output)
         assert needle in r.stderr and "Traceback" not in r.output
@@ -293,3 +300,59 @@ def test_canvas_is_exactly_the_requested_size(width, height):
     fig, canvas = artists_mod.exact_canvas(width, height, "#FFFFFF")
     canvas.draw()
     assert np.asarray(canvas.buffer_rgba()).shape == (height, width, 4)
+
+
+# ---------------------------------------------------------------------------------------------
+# one set of options for render(), presets and the command line
+# ---------------------------------------------------------------------------------------------
+
+
+def test_render_signature_shows_every_option_with_its_one_default():
+    import inspect
+
+    from geoanim.options import DEFAULTS, EASINGS, RenderOptions
+    from geoanim.rendering import easing
+
+    sig = inspect.signature(geoanim.render)
+    for name in RenderOptions.names():
+        assert sig.parameters[name].default == getattr(DEFAULTS, name), name
+        assert f"{name}:" in geoanim.render.__doc__, name
+    assert set(EASINGS) == set(easing.EASINGS)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"fps": 0}, "render: `fps` must be between 1 and 120 (got 0)"),
+    ({"theme": "neon"}, "render: `theme` must be light or dark (got 'neon')"),
+    ({"easing": "bouncy"}, "render: `easing` must be linear or smooth (got 'bouncy')"),
+    ({"frames": 4, "duration": 2}, "render: give `frames` or `duration`, not both"),
+    ({"size": "12"}, "render: `size` must look like 960x400 (got '12')"),
+])
+def test_options_are_checked_in_one_place(kwargs, message):
+    from geoanim.options import RenderOptions
+
+    with pytest.raises(ValidationError) as exc:
+        RenderOptions(**kwargs)
+    assert exc.value.message == message
+
+
+def test_options_from_typed_values_check_types():
+    from geoanim.options import RenderOptions
+
+    assert RenderOptions.from_mapping({"size": "320x160", "frames": 5}).size == (320, 160)
+    with pytest.raises(ValidationError, match=r"must be int or float \(got 'fast'\)"):
+        RenderOptions.from_mapping({"fps": "fast"})
+    with pytest.raises(ValidationError, match="must be bool"):
+        RenderOptions.from_mapping({"bounce": 1})
+    assert RenderOptions(duration=2, fps=10).transition_frames == 20
+    assert RenderOptions().transition_frames == 80  # 4 s at 20 fps
+
+
+def test_plan_is_frozen():
+    import dataclasses
+
+    plan = layout.plan(paths_for(), layout.timeline(3, fps=10))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.title = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.panels[0].xlim = (0, 1)  # type: ignore[misc]
+    assert plan.panels[0].color == layout.THEMES["light"].color("fisher") == "#D55E00"

@@ -10,8 +10,20 @@ from hypothesis import strategies as st
 
 from geoanim import parse
 from geoanim.errors import GeoanimError, SpecError, ValidationError
-from geoanim.families import (Categorical, Cauchy, Distribution, Exponential, Laplace, Mixture, Normal, Points,
-                              Poisson, Uniform, dirac, fmt)
+from geoanim.families import (
+    Categorical,
+    Cauchy,
+    Distribution,
+    Exponential,
+    Laplace,
+    Mixture,
+    Normal,
+    Points,
+    Poisson,
+    Uniform,
+    dirac,
+    fmt,
+)
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -10,8 +10,24 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import (FAMILIES, SUM_TOL, Distribution, Entry, Multivariate, Param, Univariate, entry, family_classes,
-                   fmt, fmt_list, fsum_or_inf, num, register, register_constructor, short)
+from .base import (
+    FAMILIES,
+    SUM_TOL,
+    Distribution,
+    Entry,
+    Multivariate,
+    Param,
+    Univariate,
+    entry,
+    family_classes,
+    fmt,
+    fmt_list,
+    fsum_or_inf,
+    num,
+    register,
+    register_constructor,
+    short,
+)
 from .charts import ArcLength, HalfPlane, LocationScale, Sphere
 from .discrete import Discrete
 

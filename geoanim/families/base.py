@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -34,6 +35,8 @@ from ..errors import ValidationError
 
 SUM_TOL = 1e-9
 MINUS = "\u2212"
+
+D = TypeVar("D", bound="Distribution")
 
 # ----------------------------------------------------------------------------------------------
 # number formatting
@@ -250,7 +253,7 @@ class Law(Domain):
     kind: ClassVar[str] = "dist"
     text: ClassVar[str] = "a distribution"
 
-    def check(self, family: str, name: str, value: Any) -> "Distribution":
+    def check(self, family: str, name: str, value: Any) -> Distribution:
         if not isinstance(value, Distribution):
             raise ValidationError(f"{family}: `{name}` must be a distribution (got {value!r})", param=name)
         if self.dim is not None and value.dim != self.dim:
@@ -345,8 +348,8 @@ class Entry:
     name: str
     family: str
     params: tuple[Param, ...]
-    build: Callable[..., "Distribution"]
-    cls: type | None
+    build: Callable[..., Distribution]
+    cls: type[Distribution] | None
     doc: str
 
     @property
@@ -368,10 +371,10 @@ FAMILIES: dict[str, Entry] = {}
 """Spec name -> entry, for every name a spec can call (aliases included)."""
 
 
-def register(*names: str):
+def register(*names: str) -> Callable[[type[D]], type[D]]:
     """Class decorator: make a dataclass family constructible from specs under ``names``."""
 
-    def deco(cls):
+    def deco(cls: type[D]) -> type[D]:
         cls.PARAMS = declared_params(cls)
         doc = (cls.__doc__ or "").strip().split("\n")[0]
         for name in names:
@@ -381,7 +384,7 @@ def register(*names: str):
     return deco
 
 
-def register_constructor(name: str, family: str, params: tuple[Param, ...], build: Callable[..., "Distribution"],
+def register_constructor(name: str, family: str, params: tuple[Param, ...], build: Callable[..., Distribution],
                          doc: str = "") -> None:
     """Make ``name(...)`` a spec shorthand that builds a law of another family (``dirac(x)``)."""
     FAMILIES[name] = Entry(name, family, params, build, None, doc)
@@ -391,9 +394,9 @@ def entry(name: str) -> Entry | None:
     return FAMILIES.get(name)
 
 
-def family_classes() -> dict[str, type]:
+def family_classes() -> dict[str, type[Distribution]]:
     """Family name -> class, for every registered family class (once each)."""
-    found: dict[str, type] = {}
+    found: dict[str, type[Distribution]] = {}
     for e in FAMILIES.values():
         if e.cls is not None:
             found.setdefault(e.family, e.cls)
@@ -469,11 +472,11 @@ class Distribution:
         return str(self)
 
     # -- the sample space ----------------------------------------------------------------------
-    def _moved(self, move: Callable[[Param, Any], Any]) -> "Distribution":
+    def _moved(self: D, move: Callable[[Param, Any], Any]) -> D:
         return type(self)(**{p.name: (None if getattr(self, p.name) is None else move(p, getattr(self, p.name)))
                              for p in self.PARAMS})
 
-    def shifted(self, s: float) -> "Distribution":
+    def shifted(self: D, s: float) -> D:
         """The law of X + s (in the plane: X + (s, 0))."""
         roles = {p.role for p in self.PARAMS}
         if "location" not in roles or None in roles:
@@ -482,7 +485,7 @@ class Distribution:
             raise UnsupportedError(f"{self.family} has no location parameter to shift")
         return self._moved(lambda p, v: _shift(v, s, self.dim) if p.role == "location" else v)
 
-    def scaled(self, c: float) -> "Distribution":
+    def scaled(self: D, c: float) -> D:
         """The law of c X for c > 0."""
         if not self.PARAMS or any(p.role is None for p in self.PARAMS):
             from ..errors import UnsupportedError
@@ -493,7 +496,6 @@ class Distribution:
 
 # how each role moves under x -> x + s and x -> c x: "shape" parameters (probabilities, weights,
 # a number of trials) never move; "scale2" is a covariance matrix
-ROLES = ("location", "scale", "rate", "scale2", "shape")
 
 
 def _shift(v: Any, s: float, dim: int) -> Any:

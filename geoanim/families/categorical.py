@@ -12,7 +12,7 @@ from .charts import Sphere
 from .discrete import Discrete
 
 
-def _default_at(d: "Categorical") -> tuple[float, ...]:
+def _default_at(d: Categorical) -> tuple[float, ...]:
     return tuple(float(i) for i in range(len(d.probs)))
 
 
@@ -28,10 +28,12 @@ class Categorical(Discrete):
     fisher_chart = Sphere("probs", "at")
 
     def _check(self):
-        if len(self.at) != len(self.probs):
-            raise ValidationError(f"categorical: `at` must have one point per probability (got {len(self.at)} "
+        at = self.at
+        assert at is not None  # __post_init__ filled it in from `implied`
+        if len(at) != len(self.probs):
+            raise ValidationError(f"categorical: `at` must have one point per probability (got {len(at)} "
                                   f"points for {len(self.probs)} probabilities)", param="at")
-        if len(set(self.at)) != len(self.at):
+        if len(set(at)) != len(at):
             raise ValidationError("categorical: `at` must not repeat a point", param="at")
 
     def atoms(self):

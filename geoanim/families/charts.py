@@ -19,8 +19,9 @@ file and needs no code in the metrics. The derivation of each family's chart is 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)

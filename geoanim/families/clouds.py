@@ -20,7 +20,7 @@ class Cloud(Multivariate):
     kind = "discrete"
 
     @property
-    def dim(self) -> int:  # type: ignore[override]
+    def dim(self) -> int:  # type: ignore[override]  # a property for the base's class attribute
         return int(self.atoms2d()[0].shape[1])
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +42,7 @@ def merge_atoms2d(locs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np
     return uniq, np.bincount(inverse.ravel(), weights=weights, minlength=len(uniq))
 
 
-def _uniform_weights(d: "Points2D") -> tuple[float, ...]:
+def _uniform_weights(d: Points2D) -> tuple[float, ...]:
     return tuple(1.0 / len(d.locations) for _ in d.locations)
 
 
@@ -59,8 +59,10 @@ class Points2D(Cloud):
     def _check(self):
         if any(len(p) != 2 for p in self.locations):
             raise ValidationError("points2d: every location must be a pair [x, y]", param="locations")
-        if len(self.weights) != len(self.locations):
-            raise ValidationError(f"points2d: `weights` must have one weight per point (got {len(self.weights)} "
+        weights = self.weights
+        assert weights is not None  # __post_init__ filled it in from `implied`
+        if len(weights) != len(self.locations):
+            raise ValidationError(f"points2d: `weights` must have one weight per point (got {len(weights)} "
                                   f"weights for {len(self.locations)} points)", param="weights")
 
     def atoms2d(self):
@@ -76,11 +78,12 @@ class Samples(Cloud):
     path: str = param(Text(), doc="a .csv or .npy file of x, y[, weight] rows")
     family = "samples"
 
-    def _check(self):
+    def _check(self) -> None:
+        self._data: tuple[np.ndarray, np.ndarray]  # declared for the type checker, set past the frozen dataclass
         object.__setattr__(self, "_data", _read_cloud(self.path))
 
     def atoms2d(self):
-        locs, w = self._data  # type: ignore[attr-defined]
+        locs, w = self._data
         return merge_atoms2d(locs, w)
 
     def describe(self, exact: bool = False) -> str:

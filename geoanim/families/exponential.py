@@ -53,10 +53,12 @@ class Exponential(Univariate):
         return out(x, np.exp(-self.rate * np.maximum(as_array(x), 0.0)))
 
     def ppf(self, u):
-        return out(u, -np.log1p(-as_array(u)) / self.rate)
+        with np.errstate(divide="ignore"):  # ppf(1) = inf
+            return out(u, -np.log1p(-as_array(u)) / self.rate)
 
     def isf(self, v):
-        return out(v, -np.log(as_array(v)) / self.rate)
+        with np.errstate(divide="ignore"):  # isf(0) = inf
+            return out(v, -np.log(as_array(v)) / self.rate)
 
     def plot_range(self):
         hi = 6.0 / self.rate

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from ..numeric import newton_bracketed
-from .base import SUM_TOL, Distribution, Univariate, as_array, fmt, fsum_or_inf, merge_atoms, out, short
+from .base import SUM_TOL, Univariate, as_array, fmt, fsum_or_inf, merge_atoms, out, short
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Mixture(Univariate):
         object.__setattr__(self, "components", tuple(comps))
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:  # type: ignore[override]  # a property for the base's class attribute
         kinds = {c.kind for c in self.components}
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
@@ -61,14 +61,15 @@ class Mixture(Univariate):
 
     def describe(self, exact: bool = False) -> str:
         if exact:
-            return " + ".join(f"{short(w)}\u00b7{c.describe(exact=True)}" for w, c in zip(self.weights, self.components))
+            return " + ".join(f"{short(w)}\u00b7{c.describe(exact=True)}"
+                              for w, c in zip(self.weights, self.components))
         return super().describe(exact)
 
-    def shifted(self, s: float) -> Distribution:
-        return Mixture(self.weights, tuple(c.shifted(s) for c in self.components))  # type: ignore[misc]
+    def shifted(self, s: float) -> Mixture:
+        return Mixture(self.weights, tuple(c.shifted(s) for c in self.components))
 
-    def scaled(self, c: float) -> Distribution:
-        return Mixture(self.weights, tuple(x.scaled(c) for x in self.components))  # type: ignore[misc]
+    def scaled(self, c: float) -> Mixture:
+        return Mixture(self.weights, tuple(x.scaled(c) for x in self.components))
 
     @property
     def mean(self) -> float:

@@ -48,13 +48,13 @@ class MVNormal(Multivariate):
         object.__setattr__(self, "cov", tuple(tuple(float(v) for v in r) for r in 0.5 * (C + C.T)))
 
     @classmethod
-    def from_arrays(cls, mu: np.ndarray, S: np.ndarray) -> "MVNormal":
+    def from_arrays(cls, mu: np.ndarray, S: np.ndarray) -> MVNormal:
         """From a mean vector and a covariance matrix (symmetrised: rounding leaves it slightly off)."""
         S = 0.5 * (S + S.T)
         return cls(tuple(float(v) for v in mu), tuple(tuple(float(v) for v in r) for r in S))
 
     @property
-    def dim(self) -> int:  # type: ignore[override]
+    def dim(self) -> int:  # type: ignore[override]  # a property for the base's class attribute
         return len(self.mean)
 
     @property

@@ -11,7 +11,7 @@ from .base import Param, Probabilities, Real, Reals, fmt, merge_atoms, param, re
 from .discrete import Discrete
 
 
-def _uniform_weights(d: "Points") -> tuple[float, ...]:
+def _uniform_weights(d: Points) -> tuple[float, ...]:
     return tuple(1.0 / len(d.locations) for _ in d.locations)
 
 
@@ -26,8 +26,10 @@ class Points(Discrete):
     family = "points"
 
     def _check(self):
-        if len(self.weights) != len(self.locations):
-            raise ValidationError(f"points: `weights` must have one weight per location (got {len(self.weights)} "
+        weights = self.weights
+        assert weights is not None  # __post_init__ filled it in from `implied`
+        if len(weights) != len(self.locations):
+            raise ValidationError(f"points: `weights` must have one weight per location (got {len(weights)} "
                                   f"weights for {len(self.locations)} locations)", param="weights")
 
     def __str__(self):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 
@@ -69,16 +69,18 @@ class Path:
             return self.end
         return self.point(t)
 
-    def reversed(self) -> "Path":
+    def reversed(self) -> Path:
         """The same curve run from ``end`` to ``start``."""
         point, curve = self.point, self.curve
+        back: CurveFactory | None = None
+        if curve is not None:
+            def back_curve(grid: np.ndarray) -> Callable[[float], tuple[np.ndarray, np.ndarray]]:
+                at = curve(grid)
+                return lambda t: at(1.0 - t)
 
-        def back(grid):
-            at = curve(grid)  # type: ignore[misc]
-            return lambda t: at(1.0 - t)
+            back = back_curve
 
-        return replace(self, start=self.end, end=self.start, point=lambda t: point(1.0 - t),
-                       curve=None if curve is None else back)
+        return replace(self, start=self.end, end=self.start, point=lambda t: point(1.0 - t), curve=back)
 
 
 def geodesic_path(p: Distribution, q: Distribution, *, model: str, length: float, method: str,

@@ -32,7 +32,7 @@ from .spaces import slerp_weights, sphere_distance, sqrt_difference
 # ---------------------------------------------------------------------------------------------
 
 
-def _continuous_part(d: fam.Distribution) -> float:
+def _continuous_part(d: fam.Univariate) -> float:
     """Mass of the absolutely continuous part."""
     if d.kind == "continuous":
         return 1.0
@@ -48,10 +48,10 @@ def _union_atoms(p, q):
     return locs, _masses_on(locs, lp, mp), _masses_on(locs, lq, mq)
 
 
-def _masses_on(locs, l, m):
+def _masses_on(locs, at, m):
     out = np.zeros(locs.size)
-    if l.size:
-        out[np.searchsorted(locs, l)] = m
+    if at.size:
+        out[np.searchsorted(locs, at)] = m
     return out
 
 
@@ -70,13 +70,14 @@ def _bhattacharyya_normal(p: fam.Normal, q: fam.Normal) -> tuple[float, float, f
     return log_bc, m, v
 
 
-def _features(d: fam.Distribution) -> list[tuple[float, float]]:
+def _features(d: fam.Univariate) -> list[tuple[float, float]]:
     """(centre, width) of each smooth bump of a law's continuous part, for quadrature cuts."""
     if d.kind == "discrete":
         return []
     parts = getattr(d, "components", None)
-    if parts is None and isinstance(getattr(d, "start", None), fam.Distribution):
-        parts = (d.start, d.end)  # geodesic points: their bumps are their endpoints'
+    start = getattr(d, "start", None)
+    if parts is None and isinstance(start, fam.Distribution):
+        parts = (start, getattr(d, "end", None))  # geodesic points: their bumps are their endpoints'
     if parts is not None:
         return [f for c in parts for f in _features(c)]
     lo, hi = d.plot_range()
@@ -84,7 +85,7 @@ def _features(d: fam.Distribution) -> list[tuple[float, float]]:
     return [(c, hi - lo) for c in centres]
 
 
-def quadrature_cuts(p: fam.Distribution, q: fam.Distribution) -> tuple[float, ...]:
+def quadrature_cuts(p: fam.Univariate, q: fam.Univariate) -> tuple[float, ...]:
     """Breakpoints for integrals over the line of functions of p's and q's densities.
 
     Adaptive quadrature only finds a bump if some interval is not much longer than the bump is
@@ -108,7 +109,7 @@ def quadrature_cuts(p: fam.Distribution, q: fam.Distribution) -> tuple[float, ..
     return tuple(sorted(x for x in cuts if math.isfinite(x)))
 
 
-def hellinger_squared(p: fam.Distribution, q: fam.Distribution) -> tuple[float, str]:
+def hellinger_squared(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]:
     """H^2 = integral of (sqrt p - sqrt q)^2 over the continuous and atomic parts, and the method."""
     if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
         log_bc, _, _ = _bhattacharyya_normal(p, q)
@@ -137,13 +138,13 @@ def hellinger_squared(p: fam.Distribution, q: fam.Distribution) -> tuple[float, 
 
 
 @functools.lru_cache(maxsize=256)
-def _np_geometry(p: fam.Distribution, q: fam.Distribution) -> tuple[float, str]:
+def _np_geometry(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]:
     """hellinger_squared, computed once per pair: every point of a path shares it."""
     return hellinger_squared(p, q)
 
 
 @functools.lru_cache(maxsize=256)
-def _cross_moment(p: fam.Distribution, q: fam.Distribution, k: int) -> float:
+def _cross_moment(p: fam.Univariate, q: fam.Univariate, k: int) -> float:
     """The k-th moment of sqrt(p q) over the continuous parts (closed form for two normals)."""
     if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
         log_bc, m, v = _bhattacharyya_normal(p, q)
@@ -175,13 +176,16 @@ class FisherNPPoint(fam.Univariate):
     family = "fisher_np_interpolant"
     derived = True
 
-    def _check(self):
+    def _check(self) -> None:
+        # derived state, declared for the type checker and set past the frozen dataclass
+        self._ab: tuple[float, float]
+        self._cuts: tuple[float, ...]
         h2, _ = _np_geometry(self.start, self.end)
         object.__setattr__(self, "_ab", slerp_weights(sphere_distance(h2) / 2, self.t))
         object.__setattr__(self, "_cuts", quadrature_cuts(self.start, self.end))
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:  # type: ignore[override]  # a property for the base's class attribute
         kinds = {self.start.kind, self.end.kind}
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
@@ -320,7 +324,7 @@ def hellinger_squared_plane(p, q) -> tuple[float, str]:
     if isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal):
         return -2.0 * math.expm1(log_bc_normals(p, q)), "closed form"
     if isinstance(p, fam.Cloud) and isinstance(q, fam.Cloud):
-        locs, mp, mq = union_atoms(p, q)
+        _, mp, mq = union_atoms(p, q)
         return float(np.sum((mp - mq) ** 2 / np.maximum(np.sqrt(mp) + np.sqrt(mq), 1e-300) ** 2)), "exact"
     return 2.0, "exact (mutually singular)"
 
@@ -343,10 +347,10 @@ def union_atoms(p, q):
     return locs, _on(locs, lp, mp), _on(locs, lq, mq)
 
 
-def _on(locs, l, m):
+def _on(locs, at, m):
     index = {tuple(r): k for k, r in enumerate(locs)}
     out = np.zeros(len(locs))
-    for r, w in zip(l, m):
+    for r, w in zip(at, m):
         out[index[tuple(r)]] += w
     return out
 
@@ -363,18 +367,19 @@ class FisherNPPoint2D(fam.Multivariate):
     family = "fisher_np_interpolant2d"
     derived = True
 
-    def _check(self):
+    def _check(self) -> None:
         if self.start.dim != self.end.dim:
             raise UnsupportedError(f"the endpoints live in different dimensions ({self.start.dim} and {self.end.dim})")
+        self._ab: tuple[float, float]  # declared for the type checker, set past the frozen dataclass
         h2, _ = hellinger_squared_plane(self.start, self.end)
         object.__setattr__(self, "_ab", slerp_weights(sphere_distance(h2) / 2, self.t))
 
     @property
-    def dim(self) -> int:  # type: ignore[override]
+    def dim(self) -> int:  # type: ignore[override]  # a property for the base's class attribute
         return self.start.dim
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:  # type: ignore[override]  # a property for the base's class attribute
         kinds = {self.start.kind, self.end.kind}
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
@@ -402,7 +407,7 @@ class FisherNPPoint2D(fam.Multivariate):
         on the continuous parts (sqrt(pq) of two normals is BC N(m, S) with precision (S1^-1 + S2^-1)/2),
         plus the atoms."""
         a, b = self._ab
-        pieces = []  # (mass, first moment, second moment) of each part of r
+        pieces: list[tuple[float, np.ndarray, np.ndarray]] = []  # (mass, first moment, second moment) of each part of r
         for w, d in ((a * a, self.start), (b * b, self.end)):
             if isinstance(d, fam.MVNormal):
                 pieces.append((w, w * d.mu, w * (d.sigma + np.outer(d.mu, d.mu))))
@@ -417,7 +422,11 @@ class FisherNPPoint2D(fam.Multivariate):
             pieces.append((float(masses.sum()), masses @ locs, (locs.T * masses) @ locs))
         mass = sum(piece[0] for piece in pieces)
         mean = sum(piece[1] for piece in pieces) / mass
-        return mean, sum(piece[2] for piece in pieces) / mass - np.outer(mean, mean)
+        second = sum(piece[2] for piece in pieces) / mass
+        # sum() starts from the int 0, so its type admits a number; with no pieces, mass is 0 and
+        # the division above has already raised
+        assert isinstance(mean, np.ndarray) and isinstance(second, np.ndarray)
+        return mean, second - np.outer(mean, mean)
 
     def box(self, k: float = 3.0):
         boxes = [d.box(k) for d in (self.start, self.end)]

@@ -18,8 +18,9 @@ registrations, so it cannot drift from what runs.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import UnsupportedError
 from ..families import Distribution, Multivariate, Univariate, family_classes
@@ -179,7 +180,8 @@ def _class_text(cls: type) -> str:
 
 def _members(cls: type) -> list[str]:
     """The families a base class such as Cloud stands for (none for a family or the top classes)."""
-    if cls in (Univariate, Multivariate) or getattr(cls, "family", ""):
+    family: str = getattr(cls, "family", "")
+    if cls in (Univariate, Multivariate) or family:
         return []
     return _families_with(lambda c: issubclass(c, cls) and not getattr(c, "derived", False))
 
@@ -231,7 +233,29 @@ def geodesic(p: Distribution, q: Distribution, metric: str) -> Path:
     found, flipped = find_route(m, p, q)
     path = found.build(q, p).reversed() if flipped else found.build(p, q)
     label = f"{m.title} on {model_name(path.model)}" if m.show_model else m.title
-    return replace(path, metric=m.name, title=m.title, label=label)
+    path = replace(path, metric=m.name, title=m.title, label=label)
+    if p == q:
+        # d(p, p) = 0 exactly, in every metric: a solve or a matrix square root that returns the
+        # identity only to rounding (Bures, mvnormal Fisher-Rao) must not report 1e-16
+        path = replace(path, length=0.0, point=lambda t: p, curve=None)
+    return path
+
+
+def route_for_family(metric: str, cls: type) -> Route | None:
+    """The route two members of family ``cls`` take under ``metric``, decided from the classes alone
+    (for ``geoanim families``): the most specific route whose classes and condition admit the family."""
+    best: tuple[tuple[int, bool, int], Route] | None = None
+    for r in ROUTES.get(get_metric(metric).name, []):
+        if not (issubclass(cls, r.left) and issubclass(cls, r.right)):
+            continue
+        if isinstance(r.when, SameFamilyWith) and not r.when.declared(cls):
+            continue
+        if isinstance(r.when, BothKind) and getattr(cls, "kind", None) != r.when.kind:
+            continue
+        key = (cls.__mro__.index(r.left) + cls.__mro__.index(r.right), r.when is None, r.order)
+        if best is None or key < best[0]:
+            best = (key, r)
+    return None if best is None else best[1]
 
 
 def listing() -> list[dict[str, Any]]:

@@ -105,7 +105,8 @@ def sphere_distance(hellinger_sq: float) -> float:
     |sqrt p - sqrt q|^2 = H^2 and |sqrt p + sqrt q|^2 = 4 - H^2; the atan2 form keeps precision
     near 0 (where arccos(BC) loses half the digits) and near pi.
     """
-    h2 = min(max(hellinger_sq, 0.0), 4.0)  # clip: quadrature rounding can step outside [0, 4]
+    # clip: quadrature rounding can step outside [0, 4]; + 0.0 turns a -0.0 (from -2 expm1(0)) into 0.0
+    h2 = min(max(hellinger_sq, 0.0), 4.0) + 0.0
     return 4.0 * math.atan2(math.sqrt(h2), math.sqrt(4.0 - h2))
 
 

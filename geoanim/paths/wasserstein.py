@@ -51,7 +51,7 @@ def location_scale(p, q) -> Path:
                          point=lambda t: ls.make(a1 + t * da, b1 + t * db))
 
 
-def monotone_coupling(p: fam.Distribution, q: fam.Distribution):
+def monotone_coupling(p: fam.Univariate, q: fam.Univariate):
     """Atoms of the monotone (optimal) coupling of two discrete laws: (x_i, y_j, mass) arrays."""
     lp, mp = p.atoms()
     lq, mq = q.atoms()
@@ -81,7 +81,7 @@ def discrete(p, q) -> Path:
     return geodesic_path(p, q, model="distributions", length=length, method="exact", point=point)
 
 
-def _quantile_breaks(d: fam.Distribution) -> tuple[np.ndarray, np.ndarray]:
+def _quantile_breaks(d: fam.Univariate) -> tuple[np.ndarray, np.ndarray]:
     """Where the quantile function jumps or bends, as lower-tail levels u and upper-tail levels v
     (for continuous laws: the levels of their breakpoints, e.g. each mixture component's centre)."""
     if d.kind == "continuous":
@@ -96,7 +96,7 @@ def _quantile_breaks(d: fam.Distribution) -> tuple[np.ndarray, np.ndarray]:
     return c[c < 0.5], (1.0 - c)[(1.0 - c) < 0.5]
 
 
-def squared_distance_quantile(p: fam.Distribution, q: fam.Distribution) -> float:
+def squared_distance_quantile(p: fam.Univariate, q: fam.Univariate) -> float:
     """W2^2 = int_0^1 (F^-1 - G^-1)^2 du, integrated as two halves so each tail uses its own
     accurate quantile (ppf near 0, isf near 1)."""
     bp_lo = np.concatenate([_quantile_breaks(p)[0], _quantile_breaks(q)[0]])
@@ -107,7 +107,7 @@ def squared_distance_quantile(p: fam.Distribution, q: fam.Distribution) -> float
 
 
 @functools.lru_cache(maxsize=256)
-def quantile_covariance(p: fam.Distribution, q: fam.Distribution) -> float:
+def quantile_covariance(p: fam.Univariate, q: fam.Univariate) -> float:
     """Cov(F^-1(U), G^-1(U)) for U uniform: the covariance of the optimal (monotone) coupling."""
     if p.kind == "discrete" and q.kind == "discrete":
         x, y, m = monotone_coupling(p, q)
@@ -145,7 +145,7 @@ class QuantilePoint(fam.Univariate):
     derived = True
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:  # type: ignore[override]  # a property for the base's class attribute
         kinds = {self.start.kind, self.end.kind}
         if "continuous" in kinds and 0 < self.t < 1:
             return "continuous"  # a strictly increasing quantile plus a non-decreasing one has no flat part
@@ -225,12 +225,12 @@ class QuantileCurve:
             if d.kind == "continuous":
                 c = np.asarray(d.cdf(grid[::2]), dtype=float)
                 u = np.concatenate([u, c[(c > 1e-7) & (c < 1 - 1e-7)]])
-        breaks = []
+        levels: list[float] = []
         for d in (p, q):
             if d.kind != "continuous":
                 c = np.cumsum(d.atoms()[1])[:-1]
-                breaks.extend(c[(c > 1e-6) & (c < 1 - 1e-6)])
-        breaks = np.array(sorted(set(breaks)))
+                levels.extend(c[(c > 1e-6) & (c < 1 - 1e-6)])
+        breaks = np.array(sorted(set(levels)))
         if breaks.size:
             u = np.union1d(u, np.concatenate([breaks - 1e-10, breaks + 1e-10]))
         u = np.unique(np.clip(u, 1e-9, 1 - 1e-9))
@@ -292,13 +292,13 @@ def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
     r1inv = sym_fn(S1, lambda w: 1 / np.sqrt(w))
     T = r1inv @ sym_fn(r1 @ S2 @ r1, np.sqrt) @ r1inv  # the optimal linear map: T S1 T = S2
     T = 0.5 * (T + T.T)
-    I = np.eye(len(mu1))
+    eye = np.eye(len(mu1))
     # W2^2 = |dm|^2 + E|(T - I) X|^2 = |dm|^2 + tr((T - I) S1 (T - I)): no cancellation as S2 -> S1
-    D = T - I
+    D = T - eye
     length = math.sqrt(float(np.sum((mu2 - mu1) ** 2)) + max(float(np.trace(D @ S1 @ D)), 0.0))
 
     def point(t):
-        M = (1 - t) * I + t * T
+        M = (1 - t) * eye + t * T
         return fam.MVNormal.from_arrays((1 - t) * mu1 + t * mu2, M @ S1 @ M)
 
     return geodesic_path(p, q, model="mvnormal", length=length, method="closed form (Bures-Wasserstein)",
@@ -319,7 +319,8 @@ def optimal_coupling(p: fam.Cloud, q: fam.Cloud) -> tuple[np.ndarray, np.ndarray
     try:
         import ot
     except ImportError:  # pragma: no cover - a declared dependency
-        raise UnsupportedError("wasserstein between clouds of unequal sizes or weights needs POT (pip install pot)")
+        raise UnsupportedError(
+            "wasserstein between clouds of unequal sizes or weights needs POT (pip install pot)") from None
     a = a / a.sum()
     b = b / b.sum()
     plan = ot.emd(a, b, cost, numItermax=10_000_000)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from pathlib import Path as FsPath
 
 from ..errors import EncodeError
@@ -121,7 +121,7 @@ class _FFmpeg:
             self.proc.stdin.write(buf)
         except (BrokenPipeError, OSError):
             self.finish()  # raises with ffmpeg's own message
-            raise EncodeError(f"{self.what}: encoder stopped early")
+            raise EncodeError(f"{self.what}: encoder stopped early") from None
 
     def finish(self) -> None:
         if self.proc.stdin and not self.proc.stdin.closed:
@@ -152,7 +152,8 @@ def _widen_pipe(pipe) -> None:
 
 
 def _raw_input(spec: VideoSpec) -> list[str]:
-    return ["-threads", "1", "-filter_threads", "1", "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{spec.width}x{spec.height}",
+    return ["-threads", "1", "-filter_threads", "1", "-f", "rawvideo", "-pix_fmt", "rgba",
+            "-s", f"{spec.width}x{spec.height}",
             "-framerate", f"{spec.fps:g}", "-i", "-"]
 
 
@@ -184,7 +185,7 @@ def write_video(target: str | os.PathLike, spec: VideoSpec, frames: Callable[[],
                     "[0:v]format=rgb24[v];[v][1:v]paletteuse=dither=none:diff_mode=rectangle:new=0",
                     "-loop", "0", "-f", "gif", "-y", str(out.tmp)]
         elif fmt == ".mp4":
-            bg = "0x%02X%02X%02X" % spec.background
+            bg = "0x{:02X}{:02X}{:02X}".format(*spec.background)
             # H.264 in yuv420p needs even dimensions: pad with the background, never rescale
             vf = (f"pad=ceil(iw/2)*2:ceil(ih/2)*2:0:0:color={bg},"
                   "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p")

@@ -1,25 +1,108 @@
-"""Everything about a render that is decided before drawing: pure numpy, no matplotlib.
+"""Everything about a render that is decided before drawing, as one frozen Plan: pure numpy, no matplotlib.
 
 * the timeline: the geodesic parameter t of every frame (easing, holds, bounce),
-* samplers: t -> Snapshot (density curve and atoms) for one path, with the per-path work
-  (endpoint quantiles, square-root densities) done once so frames cost a few vector operations,
-* axis limits fixed once from all frames, so axes never jump,
-* the parameter-space panel's curves (normals: the (mean, std) half-plane; 3 categories: the simplex).
+* the pixel geometry: font size, header and caption blocks, one rectangle per panel,
+* one sampler protocol for every panel: ``Sampler(path, window)(t) -> Snapshot``, where the window
+  (a line or a plane) decides what a snapshot holds (density curve or image, atoms, ellipses);
+  per-path work (endpoint quantiles, the density grid) is done once, so frames cost a few vector
+  operations,
+* axis limits fixed once from all frames, so axes never jump (equal aspect in the plane, from the
+  panels' pixel shape),
+* each metric panel's style from its metric's registration (colour, whether mass moves on lines),
+* the parameter-space panel (normals: the (mean, std) half-plane; 3 categories: the simplex;
+  normals in the plane: means and covariance ellipses).
+
+The artists module draws a Plan and never changes it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
 from .. import families as fam
 from ..errors import ValidationError
+from ..paths import get_metric
 from ..paths.base import Path
 
 GRID = 480  # points across the x range (about 1.5 per pixel); each frame adds the law's own feature points
+GRID2D = 150  # density image resolution per side
+PROBES = (0.0, 0.5, 1.0)  # the times at which a panel decides which artists it needs
+
+Rect = tuple[float, float, float, float]  # (left, bottom, width, height) in figure fractions
+
+
+# ---------------------------------------------------------------------------------------------
+# themes and geometry
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    bg: str
+    fg: str
+    muted: str
+    ghost: str
+    grid: str
+    fill_alpha: float
+
+    def color(self, metric: str) -> str:
+        """The metric's own colour (declared with the metric: Okabe-Ito, safe for colour-vision deficiencies)."""
+        light, dark = get_metric(metric).colors
+        return light if self.name == "light" else dark
+
+
+THEMES = {
+    "light": Theme("light", "#FFFFFF", "#1A1A1A", "#5F6368", "#9AA0A6", "#E3E5E8", 0.28),
+    "dark": Theme("dark", "#121417", "#E8EAED", "#A8ADB4", "#6E747C", "#2A2E33", 0.32),
+}
+
+
+def rgb(color: str) -> tuple[int, int, int]:
+    """'#D55E00' -> (213, 94, 0)."""
+    h = color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Pixel geometry of a W x H frame with a given number of panels (lengths in pixels)."""
+
+    width: int
+    height: int
+    font: float
+    header: float
+    top_block: float
+    bottom_block: float
+    gap: float
+    left_param: float
+    margin: float
+
+    @classmethod
+    def for_frame(cls, width: int, height: int, n_panels: int) -> Geometry:
+        # font size in pixels: grows with the frame but stays readable on small renders
+        f = float(np.clip(min(height * 0.036, width / n_panels * 0.05), 10.5, 22.0))
+        return cls(width, height, f, header=2.3 * f, top_block=2.75 * f, bottom_block=2.9 * f, gap=3.4 * f,
+                   left_param=3.6 * f, margin=1.2 * f)
+
+    def rects(self, n_metric: int, param: bool, y_labels: bool) -> list[Rect]:
+        """One axes rectangle per panel, left to right (metric panels, then the parameter panel)."""
+        W, H = self.width, self.height
+        bottom = self.bottom_block
+        top = H - self.header - self.top_block
+        lefts = [self.left_param if y_labels else self.margin] * n_metric + ([self.left_param] if param else [])
+        total_left = sum(lefts) + self.gap * (len(lefts) - 1) + self.margin
+        width = (W - total_left) / len(lefts)
+        rects, x = [], 0.0
+        for i, left in enumerate(lefts):
+            x += left if i == 0 else self.gap + left - self.margin
+            rects.append((x / W, bottom / H, width / W, (top - bottom) / H))
+            x += width
+        return rects
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,77 +131,123 @@ def timeline(transition_frames: int, *, fps: float, hold: float = 0.0, bounce: b
 
 
 # ---------------------------------------------------------------------------------------------
-# snapshots
+# snapshots: what a panel shows at one t
 # ---------------------------------------------------------------------------------------------
+
+_EMPTY = np.empty(0)
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What one panel shows at one t: a density curve (closed polygon) and atoms."""
+    """What one panel shows at one t.
 
-    curve_x: np.ndarray
-    curve_y: np.ndarray
-    atoms_x: np.ndarray
-    atoms_m: np.ndarray
+    On the line: a density curve (a closed polygon, ``curve_x``/``curve_y``) and atoms
+    (``atoms`` of shape (n,), ``masses``). In the plane: a density ``image`` on the window's grid,
+    atoms of shape (n, 2) and, for a normal, its 1- and 2-sigma ``ellipses``.
+    """
+
     label: str
-    dist: fam.Distribution | None = None  # the point itself, for the parameter panel
+    dist: fam.Distribution
+    atoms: np.ndarray
+    masses: np.ndarray
+    curve_x: np.ndarray = field(default_factory=lambda: _EMPTY)
+    curve_y: np.ndarray = field(default_factory=lambda: _EMPTY)
+    image: np.ndarray | None = None
+    ellipses: tuple[np.ndarray, ...] = ()
 
     @property
     def peak(self) -> float:
+        """The highest density or mass shown (sets the y range on the line, the colour scale in the plane)."""
+        if self.image is not None:
+            return float(self.image.max())
         peaks = [0.0]
         if self.curve_y.size:
             peaks.append(float(np.max(self.curve_y)))
-        if self.atoms_m.size:
-            peaks.append(float(np.max(self.atoms_m)))
+        if self.masses.size:
+            peaks.append(float(np.max(self.masses)))
         return max(peaks)
 
 
-_EMPTY = np.empty(0)
-num = fam.num
+class Line:
+    """A window on the line: densities sampled on a grid plus each law's own feature points."""
+
+    def __init__(self, xlim: tuple[float, float]):
+        self.xlim = xlim
+        self.grid = np.linspace(xlim[0], xlim[1], GRID)
+
+    def snapshot(self, d: fam.Distribution, label: str | None = None) -> Snapshot:
+        assert isinstance(d, fam.Univariate)
+        if d.kind == "discrete":
+            cx = cy = _EMPTY
+        else:
+            lo, hi = self.grid[0], self.grid[-1]
+            feats = d.feature_points()
+            cx = np.union1d(self.grid, feats[(feats > lo) & (feats < hi)])
+            cy = np.asarray(d.pdf(cx), dtype=float)
+            cx = np.concatenate([[cx[0]], cx, [cx[-1]]])
+            cy = np.concatenate([[0.0], cy, [0.0]])  # close the polygon on the axis
+        if d.kind == "continuous":
+            locs, masses = _EMPTY, _EMPTY
+        else:
+            locs, masses = d.atoms()
+            keep = masses > 1e-6 * (masses.max() if masses.size else 1.0)
+            locs, masses = locs[keep], masses[keep]
+        return Snapshot(d.describe() if label is None else label, d, locs, masses, cx, cy)
+
+
+class Plane:
+    """A window in the plane: densities as an image on a GRID2D x GRID2D grid, atoms, normals' ellipses."""
+
+    def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float]):
+        self.xlim, self.ylim = xlim, ylim
+        X, Y = np.meshgrid(np.linspace(xlim[0], xlim[1], GRID2D), np.linspace(ylim[0], ylim[1], GRID2D))
+        self.xy = np.stack([X, Y], axis=-1)
+
+    def snapshot(self, d: fam.Distribution, label: str | None = None) -> Snapshot:
+        assert isinstance(d, fam.Multivariate)
+        image = None
+        if d.kind != "discrete":
+            image = np.asarray(d.pdf(self.xy), dtype=float)
+            if not image.any():
+                image = None
+        atoms, masses = d.atoms2d()
+        ellipses: tuple[np.ndarray, ...] = ()
+        if isinstance(d, fam.MVNormal):
+            ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
+        return Snapshot(d.describe() if label is None else label, d, atoms, masses, image=image, ellipses=ellipses)
+
+
+def ellipse(mean: np.ndarray, cov: np.ndarray, k: float = 1.0, n: int = 73) -> np.ndarray:
+    """Points (n, 2) on the k-sigma ellipse of a 2-D normal."""
+    w, V = np.linalg.eigh(cov)
+    a = np.linspace(0, 2 * np.pi, n)
+    circle = np.stack([np.cos(a), np.sin(a)])
+    return (mean[:, None] + k * (V * np.sqrt(w)) @ circle).T
 
 
 class Sampler:
-    """t -> Snapshot for one path, on a fixed x window."""
+    """t -> Snapshot for one path on a fixed window (the same protocol on the line and in the plane)."""
 
-    def __init__(self, path: Path, xlim: tuple[float, float]):
+    def __init__(self, path: Path, window: Line | Plane):
         self.path = path
-        self.xlim = xlim
-        self.grid = np.linspace(xlim[0], xlim[1], GRID)
+        self.window = window
         # a path may draw its own exact density curves, precomputed once (W2 through quantiles)
-        self._curve = path.curve(self.grid) if path.curve is not None else None
+        self._curve = path.curve(window.grid) if path.curve is not None and isinstance(window, Line) else None
 
     def __call__(self, t: float) -> Snapshot:
         d = self.path(t)
         if self._curve is not None and 0.0 < t < 1.0 and d.kind == "continuous":
             x, y = self._curve(t)
-            return Snapshot(x, y, _EMPTY, _EMPTY, d.describe(), d)
-        return snapshot(d, self.grid)
-
-
-def snapshot(d: fam.Distribution, grid: np.ndarray) -> Snapshot:
-    """Sample a distribution's density on the grid plus its own feature points, and its atoms."""
-    if d.kind == "discrete":
-        cx = cy = _EMPTY
-    else:
-        lo, hi = grid[0], grid[-1]
-        feats = d.feature_points()
-        feats = feats[(feats > lo) & (feats < hi)]
-        cx = np.union1d(grid, feats)
-        cy = np.asarray(d.pdf(cx), dtype=float)
-        cx = np.concatenate([[cx[0]], cx, [cx[-1]]])
-        cy = np.concatenate([[0.0], cy, [0.0]])  # close the polygon on the axis
-    if d.kind == "continuous":
-        ax_, am = _EMPTY, _EMPTY
-    else:
-        ax_, am = d.atoms()
-        keep = am > 1e-6 * (am.max() if am.size else 1.0)
-        ax_, am = ax_[keep], am[keep]
-    return Snapshot(cx, cy, ax_, am, d.describe(), d)
+            return Snapshot(d.describe(), d, _EMPTY, _EMPTY, x, y)
+        return self.window.snapshot(d)
 
 
 # ---------------------------------------------------------------------------------------------
 # limits
 # ---------------------------------------------------------------------------------------------
+
+TOO_WIDE = ("render: these distributions span more orders of magnitude than one plot can show; "
+            "bring the scales closer together")
 
 
 def x_limits(paths: Sequence[Path], times: np.ndarray) -> tuple[float, float]:
@@ -129,10 +258,14 @@ def x_limits(paths: Sequence[Path], times: np.ndarray) -> tuple[float, float]:
     lo, hi = math.inf, -math.inf
     for path in paths:
         for t in ts:
-            a, b = path(float(t)).plot_range()
+            d = path(float(t))
+            assert isinstance(d, fam.Univariate)
+            a, b = d.plot_range()
             lo, hi = min(lo, a), max(hi, b)
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         raise ValidationError("render: cannot find a finite x range for these distributions")
+    if not math.isfinite(hi - lo):
+        raise ValidationError(TOO_WIDE)
     return lo, hi
 
 
@@ -152,31 +285,72 @@ def y_limit(peaks: np.ndarray) -> float:
     return 1.2 * top  # headroom for the label in the panel's corner
 
 
+def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[float, float]]:
+    lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
+    for path in paths:
+        for t in np.linspace(0, 1, 21):
+            d = path(float(t))
+            assert isinstance(d, fam.Multivariate)
+            a, b = d.box(2.6)
+            lo, hi = np.minimum(lo, a), np.maximum(hi, b)
+    span = np.maximum(hi - lo, 1e-9)
+    pad = 0.08 * span.max()
+    lo, hi = lo - pad, hi + pad
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def equal_aspect(xlim, ylim, aspect: float):
+    """Widen x or y limits (about their centres) so one data unit has the same length on both axes."""
+    (x0, x1), (y0, y1) = xlim, ylim
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        c, w = 0.5 * (x0 + x1), h * aspect
+        return (c - w / 2, c + w / 2), ylim
+    c, h = 0.5 * (y0 + y1), w / aspect
+    return xlim, (c - h / 2, c + h / 2)
+
+
 # ---------------------------------------------------------------------------------------------
 # parameter space
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ParamSpace:
-    """The parameter-space panel: one curve per path, and where each path is at t."""
+@dataclass(frozen=True)
+class ParamPanel:
+    """The parameter-space panel: one curve per path, and where each path is at t.
 
-    kind: str  # "normal" or "simplex"
-    curves: list[tuple[np.ndarray, np.ndarray, bool]]  # x, y, dashed (path leaves the family)
+    kind: "normal" (the (mean, std) half-plane), "simplex" (3 categories) or "means" (normals in
+    the plane: each path's mean trajectory with 1-sigma ellipses along it).
+    """
+
+    kind: str
+    rect: Rect
+    title: str
     xlabel: str
     ylabel: str
     xlim: tuple[float, float]
     ylim: tuple[float, float]
-    title: str
-    coords: Callable[[fam.Distribution], tuple[float, float]]  # a distribution's place in this panel
-    vertex_labels: list[str] = field(default_factory=list)
+    curves: tuple[tuple[np.ndarray, np.ndarray, bool], ...]  # x, y, dashed (the path leaves the family)
+    colors: tuple[str, ...]
+    titles: tuple[str, ...]  # each path's metric title, for notes
+    coords: Callable[[fam.Distribution], tuple[float, float]] | None = None  # a point's place in this panel
+    ends: tuple[tuple[float, float], ...] = ()  # start and end markers
+    vertex_labels: tuple[str, ...] = ()
+    ellipses: tuple[tuple[np.ndarray, ...], ...] = ()  # "means": per path, 1-sigma ellipses at a few t
+
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        """Titles of the paths that leave the panel's space (drawn as a note, not a curve)."""
+        return tuple(title for title, (xs, _, _) in zip(self.titles, self.curves) if np.isnan(xs).any())
 
 
 def _normal_coords(d: fam.Distribution) -> tuple[float, float]:
+    assert isinstance(d, fam.Univariate)
     return d.mean, math.sqrt(d.var)
 
 
 def _simplex_coords(d: fam.Distribution, at: tuple[float, ...]) -> tuple[float, float]:
+    assert isinstance(d, fam.Univariate)
     locs, masses = d.atoms()
     p = np.zeros(3)
     for x, m in zip(locs, masses):
@@ -185,55 +359,56 @@ def _simplex_coords(d: fam.Distribution, at: tuple[float, ...]) -> tuple[float, 
 
 
 def param_space_kind(paths: Sequence[Path]) -> str | None:
+    """Which parameter panel the endpoints have, or None."""
     p, q = paths[0].start, paths[0].end
     if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
         return "normal"
     if isinstance(p, fam.Categorical) and isinstance(q, fam.Categorical) and len(p.probs) == 3 and p.at == q.at:
         return "simplex"
+    if isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal) and p.dim == 2:
+        return "means"
     return None
 
 
-def panel_count(paths: Sequence[Path], param: bool | None) -> int:
-    """Metric panels plus the parameter-space panel where there will be one."""
-    p, q = paths[0].start, paths[0].end
-    if param is False:
-        extra = False
-    elif p.dim == 2:
-        extra = isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal)
-    else:
-        extra = param_space_kind(paths) is not None
-    return len(paths) + int(extra)
-
-
-def param_space(paths: Sequence[Path], requested: bool | None) -> ParamSpace | None:
-    """The parameter-space panel where it has meaning; None elsewhere (or when switched off)."""
-    kind = param_space_kind(paths)
+def wants_param(paths: Sequence[Path], requested: bool | None) -> bool:
+    """Whether there will be a parameter panel (an error if one is asked for where there is none)."""
     if requested is False:
-        return None
-    if kind is None:
+        return False
+    if param_space_kind(paths) is None:
         if requested:
             raise ValidationError(
                 f"render: no parameter space to show for {paths[0].start} and {paths[0].end} "
-                "(normals have the (mean, std) half-plane, 3-category categoricals the simplex); "
-                "use --no-param-space")
-        return None
+                "(normals have the (mean, std) half-plane, 3-category categoricals the simplex, "
+                "normals in the plane their means); use --no-param-space")
+        return False
+    return True
+
+
+def param_panel(paths: Sequence[Path], rect: Rect, theme: Theme, aspect: float) -> ParamPanel:
+    """The parameter-space panel for these paths (``wants_param`` said there is one)."""
+    kind = param_space_kind(paths)
+    colors = tuple(theme.color(p.metric) for p in paths)
+    titles = tuple(p.title for p in paths)
+    p0 = paths[0]
+    if kind == "means":
+        return _means_panel(paths, rect, colors, titles, aspect)
     ts = np.linspace(0.0, 1.0, 241)
-    curves = []
     if kind == "normal":
-        coords = _normal_coords
+        curves = []
         for path in paths:
-            pts = np.array([coords(path(float(t))) for t in ts])
+            pts = np.array([_normal_coords(path(float(t))) for t in ts])
             curves.append((pts[:, 0], pts[:, 1], path.model != "normal"))
         xs = np.concatenate([c[0] for c in curves])
         ys = np.concatenate([c[1] for c in curves])
         xpad = 0.12 * (xs.max() - xs.min()) or 1.0
         if not (np.isfinite(xpad) and np.isfinite(1.15 * ys.max())):
-            raise ValidationError("render: these distributions span more orders of magnitude than one plot can "
-                                  "show; bring the scales closer together")
-        return ParamSpace("normal", curves, "mean \u03bc", "std \u03c3", (xs.min() - xpad, xs.max() + xpad),
-                          (0.0, 1.15 * ys.max()), "paths in (\u03bc, \u03c3)",
-                          coords)
-    at = paths[0].start.at
+            raise ValidationError(TOO_WIDE)
+        ends = (_normal_coords(p0.start), _normal_coords(p0.end))
+        return ParamPanel("normal", rect, "paths in (\u03bc, \u03c3)", "mean \u03bc", "std \u03c3",
+                          (xs.min() - xpad, xs.max() + xpad), (0.0, 1.15 * ys.max()), tuple(curves), colors, titles,
+                          _normal_coords, ends)
+    assert isinstance(p0.start, fam.Categorical)
+    at: tuple[float, ...] = p0.start.at  # type: ignore[assignment]
 
     def coords(d):
         try:
@@ -241,176 +416,218 @@ def param_space(paths: Sequence[Path], requested: bool | None) -> ParamSpace | N
         except ValueError:  # the path left the simplex (W2 moves atoms off the support)
             return (math.nan, math.nan)
 
+    curves = []
     for path in paths:
         pts = np.array([coords(path(float(t))) for t in ts])
         if np.isnan(pts).any():
             pts[:] = np.nan
         curves.append((pts[:, 0], pts[:, 1], False))
-    return ParamSpace("simplex", curves, "", "", (-0.12, 1.12), (-0.12, 0.98), "paths on the simplex",
-                      coords, [f"x = {fam.fmt(a)}" for a in at])
+    return ParamPanel("simplex", rect, "paths on the simplex", "", "", (-0.12, 1.12), (-0.12, 0.98), tuple(curves),
+                      colors, titles, coords, (coords(p0.start), coords(p0.end)),
+                      tuple(f"x = {fam.fmt(a)}" for a in at))
 
 
-# ---------------------------------------------------------------------------------------------
-# the whole plan
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Layout:
-    paths: list[Path]
-    samplers: list[Sampler]
-    times: np.ndarray
-    xlim: tuple[float, float]
-    ylim: tuple[float, float]
-    param: ParamSpace | None
-    title: str
-
-
-def plan(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None, title: str | None = None) -> Layout:
-    """Fix everything that must not change between frames."""
-    paths = list(paths)
-    if not paths:
-        raise ValidationError("render: need at least one path")
-    xlim = x_limits(paths, times)
-    too_wide = ValidationError("render: these distributions span more orders of magnitude than one plot can "
-                               "show; bring the scales closer together")
-    if not math.isfinite(xlim[1] - xlim[0]):
-        raise too_wide
-    samplers = [Sampler(p, xlim) for p in paths]
-    unique_t = np.unique(times)
-    with np.errstate(all="ignore"):
-        peaks = np.array([s(float(t)).peak for s in samplers for t in unique_t])
-    ylim = (0.0, y_limit(peaks))
-    if not math.isfinite(ylim[1]):
-        raise too_wide
-    if title is None:
-        title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
-    return Layout(paths, samplers, times, xlim, ylim, param_space(paths, param), title)
-
-
-# ---------------------------------------------------------------------------------------------
-# the plane: density images, particles and covariance ellipses
-# ---------------------------------------------------------------------------------------------
-
-GRID2D = 150  # density image resolution per side
-
-
-def is_planar(paths: Sequence[Path]) -> bool:
-    return paths[0].start.dim == 2
-
-
-def ellipse(mean: np.ndarray, cov: np.ndarray, k: float = 1.0, n: int = 73) -> np.ndarray:
-    """Points (n, 2) on the k-sigma ellipse of a 2-D normal."""
-    w, V = np.linalg.eigh(cov)
-    a = np.linspace(0, 2 * np.pi, n)
-    circle = np.stack([np.cos(a), np.sin(a)])
-    return (mean[:, None] + k * (V * np.sqrt(w)) @ circle).T
-
-
-@dataclass(frozen=True)
-class Snapshot2D:
-    density: np.ndarray | None  # (ny, nx) or None
-    atoms: np.ndarray  # (n, 2)
-    masses: np.ndarray  # (n,)
-    ellipses: tuple[np.ndarray, ...]  # outlines of 1 and 2 sigma for a normal
-    label: str
-    dist: fam.Distribution | None = None
-
-    @property
-    def peak(self) -> float:
-        return float(self.density.max()) if self.density is not None else 0.0
-
-
-class Sampler2D:
-    """t -> Snapshot2D on a fixed window."""
-
-    def __init__(self, path: Path, xlim, ylim):
-        self.path = path
-        xs = np.linspace(xlim[0], xlim[1], GRID2D)
-        ys = np.linspace(ylim[0], ylim[1], GRID2D)
-        X, Y = np.meshgrid(xs, ys)
-        self.xy = np.stack([X, Y], axis=-1)
-
-    def __call__(self, t: float) -> Snapshot2D:
-        d = self.path(t)
-        density = None
-        if d.kind != "discrete":
-            density = np.asarray(d.pdf(self.xy), dtype=float)
-            if not density.any():
-                density = None
-        atoms, masses = d.atoms2d()
-        ellipses: tuple[np.ndarray, ...] = ()
-        if isinstance(d, fam.MVNormal):
-            ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
-        return Snapshot2D(density, atoms, masses, ellipses, d.describe(), d)
-
-
-def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[float, float]]:
-    lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
-    for path in paths:
-        for t in np.linspace(0, 1, 21):
-            a, b = path(float(t)).box(2.6)
-            lo, hi = np.minimum(lo, a), np.maximum(hi, b)
-    span = np.maximum(hi - lo, 1e-9)
-    pad = 0.08 * span.max()
-    lo, hi = lo - pad, hi + pad
-    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
-
-
-@dataclass
-class PlaneParam:
-    """The mean's trajectory per path, with covariance ellipses along it."""
-
-    curves: list[np.ndarray]  # (n, 2) mean trajectory per path
-    ellipses: list[list[np.ndarray]]  # per path, 1-sigma ellipses at a few t
-    xlim: tuple[float, float]
-    ylim: tuple[float, float]
-
-
-def plane_param(paths: Sequence[Path], requested: bool | None) -> PlaneParam | None:
-    p, q = paths[0].start, paths[0].end
-    kind_ok = isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal)
-    if requested is False:
-        return None
-    if not kind_ok:
-        if requested:
-            raise ValidationError("render: no parameter space to show for these endpoints (mvnormals have one); "
-                                  "use --no-param-space")
-        return None
+def _means_panel(paths: Sequence[Path], rect: Rect, colors, titles, aspect: float) -> ParamPanel:
     ts = np.linspace(0, 1, 121)
     curves, ells = [], []
     for path in paths:
-        pts = [path(float(t)) for t in ts]
-        curves.append(np.array([d.mean for d in pts if isinstance(d, fam.MVNormal)] or [[np.nan, np.nan]]))
-        ells.append([ellipse(d.mu, d.sigma) for d in (path(float(t)) for t in (0.0, 0.25, 0.5, 0.75, 1.0))
-                     if isinstance(d, fam.MVNormal)])
-    allpts = np.concatenate([c for c in curves] + [e for es in ells for e in es])
+        means = [d.mean for d in (path(float(t)) for t in ts) if isinstance(d, fam.MVNormal)]
+        c = np.array(means or [[np.nan, np.nan]])
+        curves.append((c[:, 0], c[:, 1], False))
+        ells.append(tuple(ellipse(d.mu, d.sigma) for d in (path(float(t)) for t in (0.0, 0.25, 0.5, 0.75, 1.0))
+                          if isinstance(d, fam.MVNormal)))
+    allpts = np.concatenate([np.column_stack(c[:2]) for c in curves] + [e for es in ells for e in es])
     allpts = allpts[np.isfinite(allpts).all(axis=1)]
     lo, hi = allpts.min(axis=0), allpts.max(axis=0)
     pad = 0.1 * (hi - lo).max()
-    return PlaneParam(curves, ells, (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad))
+    xlim, ylim = equal_aspect((lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad), aspect)
+    return ParamPanel("means", rect, "mean and 1\u03c3 ellipses", "", "", xlim, ylim, tuple(curves), colors, titles,
+                      ellipses=tuple(ells))
 
 
-@dataclass
-class PlaneLayout:
-    paths: list[Path]
-    samplers: list[Sampler2D]
-    times: np.ndarray
+# ---------------------------------------------------------------------------------------------
+# the plan
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricPanel:
+    """One metric's panel: its path, where it sits, its fixed axes, its style and what it can show."""
+
+    path: Path
+    sampler: Sampler
+    rect: Rect
     xlim: tuple[float, float]
     ylim: tuple[float, float]
-    vmax: float
-    param: PlaneParam | None
+    color: str
+    ghosts: tuple[Snapshot, Snapshot]  # the endpoints, drawn faintly
+    has_density: bool  # which per-frame artists can show something (probed at PROBES)
+    has_atoms: bool
+    has_ellipses: bool
+    widest_label: str  # the corner label to fit the font to
+    trails: np.ndarray | None = None  # (n, 2, 2): each transported point's straight line
+    atom_count: int = 1  # planar: particles of a uniform cloud of this many points get the base size
+
+    @property
+    def title(self) -> str:
+        return self.path.label
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a frame needs, decided once: artists draw it and never change it."""
+
+    width: int
+    height: int
+    theme: Theme
+    geometry: Geometry
     title: str
+    times: np.ndarray
+    panels: tuple[MetricPanel, ...]
+    param: ParamPanel | None
+    planar: bool
+    vmax: float = 1.0  # planar: the density at the top of the colour scale
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return tuple(p.path for p in self.panels)
 
 
-def plan_plane(paths: Sequence[Path], times: np.ndarray, *, param: bool | None = None,
-               title: str | None = None) -> PlaneLayout:
+def default_size(n_panels: int, planar: bool = False) -> tuple[int, int]:
+    if planar:
+        return (max(480, 340 * n_panels), 420)
+    return (960, 400) if n_panels == 3 else (max(480, 330 * n_panels), 400)
+
+
+def check_paths(paths: Sequence[Path]) -> list[Path]:
     paths = list(paths)
-    xlim, ylim = plane_limits(paths)
-    samplers = [Sampler2D(p, xlim, ylim) for p in paths]
+    if not paths or not all(isinstance(p, Path) for p in paths):
+        raise ValidationError("render: `paths` must be geodesics from geoanim.geodesic()")
+    if paths[0].start.dim > 2:
+        raise ValidationError(f"render: can draw distributions on the line or in the plane, not in "
+                              f"{paths[0].start.dim} dimensions (distance and path work in any dimension)")
+    for p in paths[1:]:
+        if (p.start, p.end) != (paths[0].start, paths[0].end):
+            raise ValidationError("render: all paths must join the same two distributions")
+    return paths
+
+
+def plan(paths: Sequence[Path], times: np.ndarray, *, size: tuple[int, int] | None = None, theme: str = "light",
+         param: bool | None = None, title: str | None = None, trails: bool = False) -> Plan:
+    """Fix everything that must not change between frames: pixels, limits, samplers, styles."""
+    paths = check_paths(paths)
+    planar = paths[0].start.dim == 2
+    has_param = wants_param(paths, param)
+    n_panels = len(paths) + has_param
+    width, height = size or default_size(n_panels, planar)
+    th = THEMES[theme]
+    geo = Geometry.for_frame(width, height, n_panels)
+    rects = geo.rects(len(paths), has_param, y_labels=planar)
+    if title is None:
+        title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
+    # one data unit the same length on both axes in the plane: the panels' pixel shape sets the limits
+    aspect = (rects[0][2] * width) / (rects[0][3] * height)
+    panels, vmax = (_plane_panels if planar else _line_panels)(paths, times, rects, th, aspect, trails)
+    param_rect = rects[-1]
+    pp = param_panel(paths, param_rect, th, aspect) if has_param else None
+    return Plan(width, height, th, geo, title, times, tuple(panels), pp, planar, vmax)
+
+
+def _probe(sampler: Sampler) -> list[Snapshot]:
+    return [sampler(t) for t in PROBES]
+
+
+def _line_panels(paths, times, rects, theme, aspect, trails):
+    xlim = x_limits(paths, times)
+    window = Line(xlim)
+    samplers = [Sampler(p, window) for p in paths]
+    with np.errstate(all="ignore"):
+        peaks = np.array([s(float(t)).peak for s in samplers for t in np.unique(times)])
+    ylim = (0.0, y_limit(peaks))
+    if not math.isfinite(ylim[1]):
+        raise ValidationError(TOO_WIDE)
+    panels = []
+    for path, sampler, rect in zip(paths, samplers, rects):
+        probes = _probe(sampler)
+        panels.append(MetricPanel(path, sampler, rect, xlim, ylim, theme.color(path.metric), (probes[0], probes[-1]),
+                                  has_density=any(sn.curve_x.size for sn in probes),
+                                  has_atoms=any(sn.masses.size for sn in probes), has_ellipses=False,
+                                  widest_label=max((sn.label for sn in probes), key=len)))
+    return panels, 1.0
+
+
+def _plane_panels(paths, times, rects, theme, aspect, trails):
+    xlim, ylim = equal_aspect(*plane_limits(paths), aspect)
+    window = Plane(xlim, ylim)
+    samplers = [Sampler(p, window) for p in paths]
     ts = np.unique(np.concatenate([np.linspace(0, 1, 25), [0.0, 1.0]]))
     peaks = np.array([s(float(t)).peak for s in samplers for t in ts])
     vmax = y_limit(peaks) / 1.2 if (peaks > 0).any() else 1.0
-    if title is None:
-        title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
-    return PlaneLayout(paths, samplers, times, xlim, ylim, vmax, plane_param(paths, param), title)
+    panels = []
+    for path, sampler, rect in zip(paths, samplers, rects):
+        probes = _probe(sampler)
+        panels.append(MetricPanel(path, sampler, rect, xlim, ylim, theme.color(path.metric), (probes[0], probes[-1]),
+                                  has_density=any(sn.image is not None for sn in probes),
+                                  has_atoms=any(sn.masses.size for sn in probes),
+                                  has_ellipses=any(sn.ellipses for sn in probes),
+                                  widest_label=max((sn.label for sn in probes), key=len),
+                                  trails=_trails(path) if trails else None,
+                                  atom_count=max(sn.masses.size for sn in probes) or 1))
+    return panels, vmax
+
+
+def _trails(path: Path) -> np.ndarray | None:
+    """Each coupled pair's straight line: the transport plan the particles follow (metrics that move mass)."""
+    if not get_metric(path.metric).transport:
+        return None
+    first, last = path.point(0.0), path.point(1.0)  # the coupling's own order, not the endpoints'
+    if not (isinstance(first, fam.Points2D) and isinstance(last, fam.Points2D)):
+        return None
+    a, b = np.array(first.locations), np.array(last.locations)
+    return np.stack([a, b], axis=1) if a.shape == b.shape else None
+
+
+# ---------------------------------------------------------------------------------------------
+# filmstrips
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Strip:
+    """A static filmstrip: one row per metric panel, ``k`` snapshots from t = 0 to 1."""
+
+    plan: Plan
+    k: int
+    width: int
+    height: int
+    font: float
+    left: float  # figure fractions
+    top: float
+    bottom: float
+    gap_x: float
+    gap_y: float
+    cell_w: float
+    cell_h: float
+
+    @property
+    def times(self) -> np.ndarray:
+        return np.linspace(0.0, 1.0, self.k)
+
+    def cell(self, row: int, col: int) -> Rect:
+        y0 = self.top - (row + 1) * self.cell_h - row * self.gap_y
+        return (self.left + col * (self.cell_w + self.gap_x), y0, self.cell_w, self.cell_h)
+
+
+def strip(plan_: Plan, k: int, size: tuple[int, int] | None) -> Strip:
+    """The filmstrip layout for a 1-D plan (whose limits and samplers it reuses)."""
+    if plan_.planar:
+        raise ValidationError("render: PNG filmstrips are one-dimensional only; "
+                              "render 2-D paths as .gif, .mp4 or .webp")
+    rows = len(plan_.panels)
+    width, height = size or (max(900, 200 * k + 190), 70 + 175 * rows)
+    font = float(np.clip(min(height / rows * 0.085, width / (k + 1) * 0.075), 10.5, 20.0))
+    left, top, bottom = (font * 9.5) / width, 1 - (font * 4.4) / height, (font * 2.3) / height
+    gap_x, gap_y = (font * 0.9) / width, (font * 1.0) / height
+    cell_w = (1 - left - (font * 0.8) / width - gap_x * (k - 1)) / k
+    cell_h = (top - bottom - gap_y * (rows - 1)) / rows
+    return Strip(plan_, k, width, height, font, left, top, bottom, gap_x, gap_y, cell_w, cell_h)

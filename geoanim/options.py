@@ -1,0 +1,144 @@
+"""One validated set of render options, shared by ``geoanim.render()``, preset files and the command line.
+
+Each option is declared once, here, with its default, its range or choices and a line of help; the
+function signature, the CLI's defaults and help, and the preset checks all read these declarations.
+This module is light (no numpy), so the command line can read the help texts at start-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .errors import ValidationError
+
+MIN_PANEL_WIDTH = 150  # pixels: below this, panel titles and captions cannot stay legible
+DEFAULT_DURATION = 4.0  # seconds, when neither frames nor duration is given
+DEFAULT_METRICS = ("fisher", "wasserstein")  # the panels of a render, a sweep or a preset job that names none
+EASINGS = ("linear", "smooth")
+THEMES = ("light", "dark")
+
+_META = "geoanim.option"
+
+
+def _option(default: Any, help: str, *, types: tuple[type, ...], range: tuple[float, float] | None = None,
+            choices: tuple[str, ...] | None = None) -> Any:
+    return dataclasses.field(default=default, metadata={_META: {"help": help, "types": types, "range": range,
+                                                                "choices": choices}})
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a render looks and moves (everything but the paths and the output file).
+
+    Construction validates every option and normalises ``size`` to a (width, height) pair; an
+    invalid value raises ValidationError naming the option (``param``) in one sentence.
+    """
+
+    frames: int | None = _option(None, "frames from start to end (excluding holds)", types=(int,), range=(2, 100_000))
+    duration: float | None = _option(None, f"seconds from start to end (default {DEFAULT_DURATION:g})",
+                                     types=(int, float), range=(0.1, 600))
+    fps: float = _option(20.0, "frames per second (at most 50 for GIF)", types=(int, float), range=(1, 120))
+    size: Any = _option(None, "WxH in pixels (default 960x400 for three panels)", types=(str,))
+    theme: str = _option("light", "light or dark", types=(str,), choices=THEMES)
+    easing: str = _option("smooth", "linear or smooth", types=(str,), choices=EASINGS)
+    hold: float = _option(0.6, "seconds to pause on each endpoint", types=(int, float), range=(0, 60))
+    bounce: bool = _option(False, "play forward then back: a seamless loop", types=(bool,))
+    title: str | None = _option(None, "headline (default: start -> end)", types=(str,))
+    param_space: bool | None = _option(None, "parameter-space panel (default: on where the endpoints have one: "
+                                             "normals, 3-category categoricals)", types=(bool,))
+    strip: int = _option(5, "snapshots per metric in a .png filmstrip", types=(int,), range=(2, 12))
+    trails: bool = _option(False, "in the plane: draw each transported point's line faintly", types=(bool,))
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            meta = f.metadata[_META]
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if meta["range"] is not None:
+                value = _in_range(f.name, value, *meta["range"])
+                if meta["types"] == (int,):
+                    value = int(value)
+                object.__setattr__(self, f.name, value)
+            if meta["choices"] is not None and value not in meta["choices"]:
+                raise ValidationError(f"render: `{f.name}` must be {' or '.join(meta['choices'])} (got {value!r})",
+                                      param=f.name)
+        if self.size is not None:
+            object.__setattr__(self, "size", parse_size(self.size))
+        if self.frames is not None and self.duration is not None:
+            raise ValidationError("render: give `frames` or `duration`, not both", param="duration")
+
+    @property
+    def transition_frames(self) -> int:
+        """Frames from t = 0 to t = 1: ``frames``, or ``duration`` at ``fps`` (default 4 s)."""
+        if self.frames is not None:
+            return self.frames
+        duration = DEFAULT_DURATION if self.duration is None else self.duration
+        return max(2, int(round(duration * self.fps)))
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def help(cls, name: str) -> str:
+        return {f.name: f.metadata[_META]["help"] for f in fields(cls)}[name]
+
+    @classmethod
+    def types(cls, name: str) -> tuple[type, ...]:
+        """The Python types a preset value may have (TOML gives ints, floats, strings and bools)."""
+        return {f.name: f.metadata[_META]["types"] for f in fields(cls)}[name]
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> RenderOptions:
+        """From typed values (a preset table, ``--set`` overrides): each value must have its option's type.
+
+        Raises:
+            ValidationError: an unknown option, a value of the wrong type, or one out of range; the
+                message is one sentence and ``param`` names the option.
+        """
+        for key, value in values.items():
+            if key not in cls.names():
+                raise ValidationError(f"unknown render option {key!r}", param=key)
+            types = cls.types(key)
+            if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+                raise ValidationError(f"must be {' or '.join(t.__name__ for t in types)} (got {value!r})", param=key)
+        return cls(**values)
+
+
+def _in_range(name: str, value: Any, lo: float, hi: float) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"render: `{name}` must be a number (got {value!r})", param=name) from None
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise ValidationError(f"render: `{name}` must be between {lo:g} and {hi:g} (got {value})", param=name)
+    return v
+
+
+def parse_size(size: Any) -> tuple[int, int]:
+    """'960x400' or (960, 400) -> (960, 400), with a one-line error otherwise."""
+    text = size if isinstance(size, str) else "x".join(str(v) for v in size) if isinstance(size, (tuple, list)) \
+        else str(size)
+    try:
+        w, h = (int(v) for v in str(text).lower().replace("\u00d7", "x").split("x"))
+    except ValueError:
+        raise ValidationError(f"render: `size` must look like 960x400 (got {text!r})", param="size") from None
+    if not (160 <= w <= 7680 and 120 <= h <= 4320):
+        raise ValidationError(f"render: `size` must be between 160x120 and 7680x4320 pixels (got {text})", param="size")
+    return w, h
+
+
+def check_width(width: int, height: int, n_panels: int) -> None:
+    """Every panel needs MIN_PANEL_WIDTH pixels for its title and caption to stay legible."""
+    if width < MIN_PANEL_WIDTH * n_panels:
+        raise ValidationError(f"render: {width}x{height} is too narrow for {n_panels} panels (at least "
+                              f"{MIN_PANEL_WIDTH * n_panels} pixels wide; or drop a metric or --no-param-space)",
+                              param="size")
+
+
+DEFAULTS = RenderOptions()
