@@ -341,14 +341,7 @@ def law_difference(a: Distribution, b: Distribution, tol: float) -> str | None:
 # The draws are stable (a seed per family name, a case's pair picked by a hash of its key), so
 # these ids name the same pairs from run to run; strict, so a fix shows up as XPASS.
 
-_NP_PLANE = ("densities.hellinger_squared_plane treats every pair that is not (MVNormal, MVNormal) or "
-             "(Cloud, Cloud) as mutually singular (H^2 = 2, distance pi), including the geodesic points "
-             "FisherNPPoint2D, which share the endpoints' densities and atoms")
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("test_constant_speed", "fisher-np/plane/mvnormal-mvnormal"): _NP_PLANE + ": d(p, path(t)) = pi",
-    ("test_constant_speed", "fisher-np/plane/points2d-mvnormal"): _NP_PLANE + ": d(p, path(t)) = pi",
-    ("test_constant_speed", "fisher/any_planar_pair/points2d-mvnormal"): _NP_PLANE + ": d(p, path(t)) = pi",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def params(test: str, items, skip: Callable[[Any], str | None] = lambda item: None):

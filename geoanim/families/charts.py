@@ -75,5 +75,18 @@ class LocationScale:
 
 
 def log_delta(a: float, b: float) -> float:
-    """log b - log a (not log(b / a): the ratio overflows for 1e-300 and 1e300)."""
+    """log b - log a for a, b > 0, to full relative precision.
+
+    Close values: log1p((b - a) / a), as log b - log a cancels (exponential(100) against
+    exponential(100.00000001) kept 5 digits); far apart: log b - log a, as b / a overflows for
+    1e-300 and 1e300.
+    """
+    if 0.5 <= b / a <= 2.0:
+        return math.log1p((b - a) / a)
     return math.log(b) - math.log(a)
+
+
+def sqrt_delta(a: float, b: float) -> float:
+    """sqrt b - sqrt a for a, b >= 0 as (b - a) / (sqrt a + sqrt b): no cancellation for close values."""
+    s = math.sqrt(a) + math.sqrt(b)
+    return (b - a) / s if s > 0 else 0.0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Positive, as_array, out, param, register
-from .charts import ArcLength
+from .charts import ArcLength, sqrt_delta
 from .discrete import Discrete
 
 MAX_RATE = 1e7
@@ -26,7 +26,7 @@ class Poisson(Discrete):
     symbol = "Poisson"
     # I(λ) = 1/λ, so arc length is 2√λ and √λ is linear in t
     fisher_chart = ArcLength("rate", lambda r: 2.0 * math.sqrt(r), lambda s: 0.25 * s * s,
-                             lambda a, b: 2.0 * (math.sqrt(b) - math.sqrt(a)), note="2\u221arate")
+                             lambda a, b: 2.0 * sqrt_delta(a, b), note="2\u221arate")
 
     @property
     def mean(self) -> float:

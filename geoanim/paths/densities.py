@@ -25,6 +25,8 @@ from ..errors import UnsupportedError
 from ..families.base import Law, Unit, as_array, out, param, register
 from ..numeric import bisect_monotone, integrate_line, scalar
 from .base import Path, geodesic_path
+from .features import features as _features
+from .features import quadrature_cuts
 from .spaces import slerp_weights, sphere_distance, sqrt_difference
 
 # ---------------------------------------------------------------------------------------------
@@ -70,47 +72,12 @@ def _bhattacharyya_normal(p: fam.Normal, q: fam.Normal) -> tuple[float, float, f
     return log_bc, m, v
 
 
-def _features(d: fam.Univariate) -> list[tuple[float, float]]:
-    """(centre, width) of each smooth bump of a law's continuous part, for quadrature cuts."""
-    if d.kind == "discrete":
-        return []
-    parts = getattr(d, "components", None)
-    start = getattr(d, "start", None)
-    if parts is None and isinstance(start, fam.Distribution):
-        parts = (start, getattr(d, "end", None))  # geodesic points: their bumps are their endpoints'
-    if parts is not None:
-        return [f for c in parts for f in _features(c)]
-    lo, hi = d.plot_range()
-    centres = {0.5 * (lo + hi), *(b for b in d.breakpoints if math.isfinite(b))}
-    return [(c, hi - lo) for c in centres]
+DISJOINT = 1e-17  # a Bhattacharyya coefficient below this leaves H² = 2 - 2 BC at exactly 2.0 in double precision
+QUAD_TOL = 1e-9  # the largest quadrature error estimate on H² that is accepted (else: refused)
 
 
-def quadrature_cuts(p: fam.Univariate, q: fam.Univariate) -> tuple[float, ...]:
-    """Breakpoints for integrals over the line of functions of p's and q's densities.
-
-    Adaptive quadrature only finds a bump if some interval is not much longer than the bump is
-    wide. With cuts only at the laws' breakpoints, a law 1e4 times wider or narrower than the
-    other was missed: fisher-np of normal(0, 1e-4) and laplace(0, 1), or exponential(1) and
-    exponential(1e-6), came out as 2*pi/3 (one law's mass lost) instead of ~3.11 and ~3.14.
-    So around each bump of width w, cut at distances w * 4^k out to the span of both laws:
-    every interval is then comparable to its distance from every bump.
-    """
-    feats = _features(p) + _features(q)
-    feats = [(c, w) for c, w in feats if math.isfinite(c) and math.isfinite(w) and w > 0]
-    if not feats:
-        return tuple(b for d in (p, q) for b in d.breakpoints)
-    span = max(c + w for c, w in feats) - min(c - w for c, w in feats)
-    cuts = {b for d in (p, q) for b in d.breakpoints}
-    for c, w in feats:
-        ratio = span / w  # inf when the span overflows: then as many levels as allowed
-        levels = min(int(math.ceil(math.log(max(ratio, 1.0), 4.0))) + 2, 40) if math.isfinite(ratio) else 40
-        for k in range(levels + 1):
-            cuts.update((c - w * 4.0 ** k, c + w * 4.0 ** k))
-    return tuple(sorted(x for x in cuts if math.isfinite(x)))
-
-
-def hellinger_squared(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]:
-    """H^2 = integral of (sqrt p - sqrt q)^2 over the continuous and atomic parts, and the method."""
+def _line_hellinger(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]:
+    """H² = ∫(√p - √q)² over the continuous and atomic parts of two laws on the line, and the method."""
     if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
         log_bc, _, _ = _bhattacharyya_normal(p, q)
         return -2.0 * math.expm1(log_bc), "closed form"
@@ -118,8 +85,10 @@ def hellinger_squared(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]
         lo, hi = max(p.low, q.low), min(p.high, q.high)
         overlap = max(hi - lo, 0.0)
         only_p, only_q = p.width - overlap, q.width - overlap
-        both = overlap * (1 / math.sqrt(p.width) - 1 / math.sqrt(q.width)) ** 2
-        return only_p / p.width + only_q / q.width + both, "closed form"
+        # 1/√w1 - 1/√w2 = (w2 - w1) / (√w1 √w2 (√w1 + √w2)): no cancellation for close widths
+        r1, r2 = math.sqrt(p.width), math.sqrt(q.width)
+        gap = (q.width - p.width) / (r1 * r2 * (r1 + r2))
+        return only_p / p.width + only_q / q.width + overlap * gap * gap, "closed form"
     method = "exact"
     total = 0.0
     if p.kind != "continuous" or q.kind != "continuous":
@@ -127,20 +96,54 @@ def hellinger_squared(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]
         total += math.fsum(sqrt_difference(mp, mq) ** 2)
     cp, cq = _continuous_part(p), _continuous_part(q)
     if cp > 0 and cq > 0:
+        if p.kind == q.kind == "continuous" and _bc_upper_bound(p, q) < DISJOINT:
+            return 2.0, "exact (disjoint in double precision)"
+        _check_resolvable(p, q)
         f = scalar(lambda x: sqrt_difference(p.pdf(x), q.pdf(x)) ** 2)
         lo = min(p.support[0], q.support[0])
         hi = max(p.support[1], q.support[1])
-        total += integrate_line(f, lo, hi, quadrature_cuts(p, q))
+        value, error = integrate_line(f, lo, hi, quadrature_cuts(p, q))
+        if not error <= QUAD_TOL:
+            raise UnsupportedError(f"fisher-np: the Hellinger integral between {p} and {q} did not converge "
+                                   f"(error estimate {error:.1e}, tolerance {QUAD_TOL:g})")
+        total += value
         method = "quadrature"
     else:
         total += cp + cq  # mutually singular continuous parts contribute their masses
     return total, method
 
 
-@functools.lru_cache(maxsize=256)
-def _np_geometry(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]:
-    """hellinger_squared, computed once per pair: every point of a path shares it."""
-    return hellinger_squared(p, q)
+def _bc_upper_bound(p: fam.Univariate, q: fam.Univariate) -> float:
+    """An upper bound on the Bhattacharyya coefficient of two continuous laws, from their cdfs alone.
+
+    For any partition of the line into cells A_i, Cauchy-Schwarz on each cell gives
+    ∫√(pq) <= Σ √(P(A_i) Q(A_i)). Cells cut at every feature of both laws, and masses taken from
+    the tail each cell is in (cdf left of the median, sf right of it), keep the bound tight where
+    the laws are far apart: there the densities cannot even be sampled (laplace(1e20, 1) is narrower
+    than the floating-point spacing at 1e20), but their tails are exact.
+    """
+    finite_support = [c for d in (p, q) for c in d.support if math.isfinite(c)]
+    cuts = np.array(sorted({*quadrature_cuts(p, q), *finite_support}))
+    edges = np.concatenate([[-math.inf], cuts, [math.inf]])
+
+    def masses(d: fam.Univariate) -> np.ndarray:
+        median = float(d.ppf(0.5))
+        lower = np.diff(np.asarray(d.cdf(edges), dtype=float))
+        upper = -np.diff(np.asarray(d.sf(edges), dtype=float))
+        return np.clip(np.where(edges[1:] <= median, lower, upper), 0.0, 1.0)
+
+    return float(np.sum(np.sqrt(masses(p) * masses(q))))
+
+
+def _check_resolvable(p: fam.Univariate, q: fam.Univariate) -> None:
+    """Refuse a law whose shape is finer than the floating-point spacing where it sits: no quadrature
+    can sample it (laplace(1e20, 1): x near 1e20 comes in steps of 16384)."""
+    for d in (p, q):
+        for c, w in _features(d):
+            if math.isfinite(c) and not w > 1e3 * math.ulp(c):
+                raise UnsupportedError(
+                    f"fisher-np: {d} is too narrow for double precision at its location (x near {c:.3g} "
+                    f"comes in steps of {math.ulp(c):.3g}); shift both laws closer to 0")
 
 
 @functools.lru_cache(maxsize=256)
@@ -157,7 +160,7 @@ def _cross_moment(p: fam.Univariate, q: fam.Univariate, k: int) -> float:
     f = scalar(lambda x: x ** k * np.sqrt(p.pdf(x) * q.pdf(x)))
     # quadrature_cuts, not just the breakpoints: a narrow bump (normal(3, 1e-6) vs laplace(0, 1))
     # was missed, and the geodesic point's mean came out 1.4995 instead of 1.5005
-    return integrate_line(f, lo, hi, quadrature_cuts(p, q))
+    return integrate_line(f, lo, hi, quadrature_cuts(p, q))[0]
 
 
 @register("fisher_np_interpolant")
@@ -180,7 +183,7 @@ class FisherNPPoint(fam.Univariate):
         # derived state, declared for the type checker and set past the frozen dataclass
         self._ab: tuple[float, float]
         self._cuts: tuple[float, ...]
-        h2, _ = _np_geometry(self.start, self.end)
+        h2, _ = hellinger(self.start, self.end)
         object.__setattr__(self, "_ab", slerp_weights(sphere_distance(h2) / 2, self.t))
         object.__setattr__(self, "_cuts", quadrature_cuts(self.start, self.end))
 
@@ -267,7 +270,7 @@ class FisherNPPoint(fam.Univariate):
         else:
             f = scalar(lambda s: np.sqrt(p.pdf(s) * q.pdf(s)))
             lo = max(p.support[0], q.support[0])
-            cross = np.array([integrate_line(f, lo, min(v, min(p.support[1], q.support[1])), self._cuts)
+            cross = np.array([integrate_line(f, lo, min(v, min(p.support[1], q.support[1])), self._cuts)[0]
                               if v > lo else 0.0 for v in xa.ravel()]).reshape(xa.shape)
         total = a * a * cont_cdf(p) + b * b * cont_cdf(q) + 2 * a * b * cross + atomic
         return out(x, np.clip(total, 0.0, 1.0))
@@ -296,7 +299,7 @@ class FisherNPPoint(fam.Univariate):
 
 def nonparametric(p: fam.Univariate, q: fam.Univariate) -> Path:
     """The great circle from p to q on the sphere of all densities (atoms: of all pmfs)."""
-    h2, method = _np_geometry(p, q)
+    h2, method = hellinger(p, q)
     length = sphere_distance(h2)
     if p.kind == "discrete" and q.kind == "discrete":
         locs, mp, mq = _union_atoms(p, q)
@@ -318,9 +321,8 @@ def nonparametric(p: fam.Univariate, q: fam.Univariate) -> Path:
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=128)
-def hellinger_squared_plane(p, q) -> tuple[float, str]:
-    """sum/integral of (sqrt p - sqrt q)^2 over continuous parts and atoms."""
+def _plane_hellinger(p: fam.Multivariate, q: fam.Multivariate) -> tuple[float, str]:
+    """H² between two base laws in the plane: normals in closed form, clouds exactly, else singular."""
     if isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal):
         return -2.0 * math.expm1(log_bc_normals(p, q)), "closed form"
     if isinstance(p, fam.Cloud) and isinstance(q, fam.Cloud):
@@ -332,8 +334,12 @@ def hellinger_squared_plane(p, q) -> tuple[float, str]:
 def log_bc_normals(p: fam.MVNormal, q: fam.MVNormal) -> float:
     """log of the Bhattacharyya coefficient of two normals (closed form)."""
     S1, S2 = p.sigma, q.sigma
-    S = 0.5 * (S1 + S2)
+    S = 0.5 * S1 + 0.5 * S2
     dm = q.mu - p.mu
+    if not np.all(np.isfinite(dm)):  # means 2e308 apart: the Mahalanobis term is +inf, BC = 0
+        half = 0.5 * q.mu - 0.5 * p.mu
+        with np.errstate(over="ignore"):
+            return float(-0.5 * half @ np.linalg.solve(S, half))
     _, ld = np.linalg.slogdet(S)
     _, l1 = np.linalg.slogdet(S1)
     _, l2 = np.linalg.slogdet(S2)
@@ -371,7 +377,7 @@ class FisherNPPoint2D(fam.Multivariate):
         if self.start.dim != self.end.dim:
             raise UnsupportedError(f"the endpoints live in different dimensions ({self.start.dim} and {self.end.dim})")
         self._ab: tuple[float, float]  # declared for the type checker, set past the frozen dataclass
-        h2, _ = hellinger_squared_plane(self.start, self.end)
+        h2, _ = hellinger(self.start, self.end)
         object.__setattr__(self, "_ab", slerp_weights(sphere_distance(h2) / 2, self.t))
 
     @property
@@ -433,9 +439,59 @@ class FisherNPPoint2D(fam.Multivariate):
         return np.minimum(boxes[0][0], boxes[1][0]), np.maximum(boxes[0][1], boxes[1][1])
 
 
+# ---------------------------------------------------------------------------------------------
+# any two laws of one dimension, geodesic points included
+# ---------------------------------------------------------------------------------------------
+
+
+def sqrt_terms(d: fam.Distribution) -> list[tuple[float, fam.Distribution]]:
+    """√d as a combination Σ c_k √b_k of base laws: a point of this sphere's geodesics expands into
+    its endpoints (√r_t = a √p + b √q), recursively; any other law is its own single term."""
+    if isinstance(d, (FisherNPPoint, FisherNPPoint2D)):
+        a, b = d._ab
+        return [(a * c, x) for c, x in sqrt_terms(d.start)] + [(b * c, x) for c, x in sqrt_terms(d.end)]
+    return [(1.0, d)]
+
+
+_RANK = {"closed form": 0, "exact": 1, "exact (disjoint in double precision)": 1, "exact (mutually singular)": 1,
+         "quadrature": 2}
+
+
+@functools.lru_cache(maxsize=512)
+def hellinger(p: fam.Distribution, q: fam.Distribution) -> tuple[float, str]:
+    """H² = ‖√p - √q‖² (between 0 and 2) for two laws of one dimension, and how it was computed.
+
+    Base laws go to the closed forms, exact sums or quadrature above. Where either law is a geodesic
+    point of this sphere, √p - √q = Σ γ_k √f_k over base laws f_k, and with H²_kl = H²(f_k, f_l),
+        ‖Σ γ_k √f_k‖² = (Σ γ_k)² - Σ_{k<l} γ_k γ_l H²_kl
+    (from ⟨√f_k, √f_l⟩ = 1 - H²_kl / 2), which stays accurate as p and q meet: Σγ then tends to
+    0 and every H²_kl is itself computed without cancellation. Cached: every point of a path shares it.
+    """
+    base = _line_hellinger if p.dim == 1 else _plane_hellinger
+    terms: dict[fam.Distribution, float] = {}
+    for c, x in sqrt_terms(p) + [(-c, x) for c, x in sqrt_terms(q)]:
+        terms[x] = terms.get(x, 0.0) + c
+    items = [(c, x) for x, c in terms.items() if c != 0.0]
+    if len(items) == 2 and sqrt_terms(p) == [(1.0, p)] and sqrt_terms(q) == [(1.0, q)]:
+        h2, method = base(p, q)  # type: ignore[arg-type]
+    elif len(items) <= 1:
+        h2, method = (items[0][0] ** 2 if items else 0.0), "closed form"  # a law against itself, rescaled
+    else:
+        total = math.fsum(c for c, _ in items) ** 2
+        ranks = []
+        for i, (ci, xi) in enumerate(items):
+            for cj, xj in items[i + 1:]:
+                hij, how = hellinger(xi, xj)
+                total -= ci * cj * hij
+                ranks.append(_RANK.get(how, 2))
+        h2 = total
+        method = ["closed form", "exact", "quadrature"][max(ranks)]
+    return min(max(h2, 0.0), 2.0) + 0.0, method  # H² of probability laws is in [0, 2]; + 0.0: never -0.0
+
+
 def nonparametric_plane(p: fam.Multivariate, q: fam.Multivariate) -> Path:
     """The great circle from p to q on the sphere of all densities in the plane."""
-    h2, method = hellinger_squared_plane(p, q)
+    h2, method = hellinger(p, q)
     length = sphere_distance(h2)
     if isinstance(p, fam.Cloud) and isinstance(q, fam.Cloud):
         locs, mp, mq = union_atoms(p, q)

@@ -25,7 +25,14 @@ from ..families.charts import ArcLength, HalfPlane, Sphere
 from . import densities, mvn
 from .base import Path, geodesic_path
 from .registry import SameFamilyWith, define_metric, route
-from .spaces import halfplane_distance, halfplane_geodesic, slerp_weights, sphere_distance, sqrt_difference
+from .spaces import (
+    halfplane_distance,
+    halfplane_gap,
+    halfplane_geodesic,
+    slerp_weights,
+    sphere_distance,
+    sqrt_difference,
+)
 
 define_metric(
     "fisher", aliases=("fisher-rao", "kl"), title="Fisher-Rao", colors=("#D55E00", "#FF8A3D"),
@@ -43,10 +50,22 @@ def halfplane(p, q) -> Path:
     # close locations (normal(5, 2) vs normal(5 + 2^-40, 2 + 2^-38) lost 6 digits of its distance)
     loc1, y1 = h.coords(p)
     loc2, y2 = h.coords(q)
-    dloc = loc2 - loc1
-    x1, x2 = 0.0, (h.a * dloc if math.isfinite(dloc) else h.a * loc2 - h.a * loc1)
+    # the half-plane's distances are invariant under z -> z / s: work in units of a power of two
+    # that keeps every coordinate and difference finite (laplace(-1e308, 1) to laplace(1e308, 1):
+    # loc2 - loc1 overflowed to inf, for a true distance of about 1420)
+    e = 0
+    if not math.isfinite(loc2 - loc1):
+        e = math.frexp(max(abs(loc1), abs(loc2)))[1]
+        loc1, loc2, y1, y2 = (math.ldexp(v, -e) for v in (loc1, loc2, y1, y2))
+    x1, x2 = 0.0, h.a * (loc2 - loc1)
     length = h.k * halfplane_distance(x1, y1, x2, y2)
-    if x1 == x2:
+    if e:
+        curve = halfplane_geodesic(x1, y1, x2, y2)
+
+        def point(t):
+            x, y = curve(t)
+            return cls(math.ldexp(loc1 + x / h.a, e), math.ldexp(y, e))
+    elif x1 == x2:
         # same location: y(t) = y1 (y2/y1)^t exactly, the vertical geodesic; log y2 - log y1, as
         # y2 / y1 overflows for scales such as 1e-300 and 1e300 (and exp(t * ratio) with it)
         ratio = math.log(y2) - math.log(y1)
@@ -114,34 +133,50 @@ def any_pair(p, q) -> Path:
 @route("fisher", fam.MVNormal, fam.MVNormal, model="mvnormal", method="exact",
        note="closed forms (fixed mean, one-dimensional), else exponential map + Newton shooting to 1e-10")
 def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
-    """The exact Fisher-Rao geodesic between multivariate normals (any dimension)."""
-    mu1, S1, mu2, S2 = p.mu, p.sigma, q.mu, q.sigma
+    """The exact Fisher-Rao geodesic between multivariate normals (any dimension).
+
+    Solved in one canonical order of the endpoints (so d(p, q) and d(q, p) agree to the last bit)
+    after the affine map sending p to N(0, I): q becomes N(v, I + E) with E = L⁻¹ (S2 - S1) L⁻ᵀ
+    formed from the difference of the covariances, which keeps close endpoints' distances to full
+    relative precision (docs/math.md#fisher-rao-multivariate-normals).
+    """
+    if str(q) < str(p):
+        return normals(q, p).reversed()
+    mu1, S1 = p.mu, p.sigma
     L = np.linalg.cholesky(S1)
     Linv = np.linalg.inv(L)
-    v = Linv @ (mu2 - mu1)
-    W = Linv @ S2 @ Linv.T
-    W = 0.5 * (W + W.T)
+    v = Linv @ (q.mu - mu1)
+    E = Linv @ (q.sigma - S1) @ Linv.T
+    E = 0.5 * (E + E.T)
+    if not (np.all(np.isfinite(v)) and np.all(np.isfinite(E))):
+        raise UnsupportedError(f"fisher: {p} and {q} are too far apart to compare in floating point")
 
     def back(m, S):  # undo the affine map x -> L^-1 (x - mu1)
         return fam.MVNormal.from_arrays(mu1 + L @ m, L @ S @ L.T)
 
-    reduced = _one_dimensional(v, W)
+    reduced = _one_dimensional(v, E)
     if not v.any():
-        # fixed mean: the SPD geodesic W^t, length sqrt(1/2 sum log^2 eig W)
-        w, V = np.linalg.eigh(W)
-        logw = np.log(w)
+        # fixed mean: the SPD geodesic W^t, length sqrt(1/2 sum log^2 eig W), eig W = 1 + eig E: by
+        # log1p near 1, and from W itself far from 1 (1 + E cancels for an eigenvalue of 1e-308)
+        w, V = np.linalg.eigh(E)
+        W = Linv @ q.sigma @ Linv.T
+        direct = np.einsum("ij,ik,kj->j", V, 0.5 * W + 0.5 * W.T, V)  # v' W v for each eigenvector
+        with np.errstate(divide="ignore"):
+            logw = np.where(np.abs(w) < 0.5, np.log1p(w), np.log(direct))
         length = math.sqrt(0.5 * float(np.sum(logw * logw)))
         point = lambda t: back(np.zeros_like(v), (V * np.exp(t * logw)) @ V.T)  # noqa: E731
         method = "closed form (fixed mean)"
     elif reduced is not None:
-        e, s2, others, V = reduced
+        e, s2m1, others, V = reduced
         # the normal family along e, with the other eigen-directions fixed (their variances are
-        # equal at both ends and the subfamily is totally geodesic): the univariate half-plane
+        # equal at both ends and the subfamily is totally geodesic): the univariate half-plane,
+        # with sqrt(1 + s2m1) - 1 formed without cancellation
         h = fam.Normal.fisher_chart
         m = float(e @ v)
-        x2, y2 = h.a * m, math.sqrt(s2)
-        length = h.k * halfplane_distance(0.0, 1.0, x2, y2)
-        curve = halfplane_geodesic(0.0, 1.0, x2, y2)
+        y2 = math.sqrt(1.0 + s2m1)
+        dy = s2m1 / (1.0 + y2)
+        length = h.k * halfplane_gap(h.a * m, dy, 1.0, y2)
+        curve = halfplane_geodesic(0.0, 1.0, h.a * m, y2)
 
         def point(t):
             x, y = curve(t)
@@ -160,6 +195,11 @@ def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
             length, reverse = _shoot(q, p)
             point = lambda t: reverse(1.0 - t)  # noqa: E731
             method += ", solved from the far end"
+        small = mvn.midpoint_length(v, E)
+        if small is not None:
+            # endpoints this close leave the solve's velocity with only a few correct digits; the
+            # metric at the midpoint gives the length to O(d²) relative, below rounding here
+            length, method = small, "closed form (metric at the midpoint, error below 1e-10 relative)"
     return geodesic_path(p, q, model="mvnormal", length=length, method=method, point=point)
 
 
@@ -181,9 +221,9 @@ def _shoot(p: fam.MVNormal, q: fam.MVNormal):
     return mvn.fisher_length(x, B), point
 
 
-def _one_dimensional(v: np.ndarray, W: np.ndarray):
-    """If N(v, W) differs from N(0, I) along one direction e only (v = m e, W = I + (s2 - 1) e e'),
-    return (e, s2, the variances along (e, e-perp basis), that basis as columns); else None.
+def _one_dimensional(v: np.ndarray, E: np.ndarray):
+    """If N(v, I + E) differs from N(0, I) along one direction e only (v = m e, E = (s2 - 1) e e'),
+    return (e, s2 - 1, the variances along (e, e-perp basis), that basis as columns); else None.
 
     Then the geodesic stays in {N(m e, diag(s^2, 1, ...))}: the set fixed by every reflection
     across e's orthogonal complement, hence totally geodesic, where the metric is the univariate
@@ -192,18 +232,18 @@ def _one_dimensional(v: np.ndarray, W: np.ndarray):
     if not v.any():
         return None
     e = v / np.linalg.norm(v)
-    s2 = float(e @ W @ e)
-    P = np.outer(e, e)
-    expected = np.eye(len(v)) + (s2 - 1.0) * P
-    if np.abs(W - expected).max() > 1e-13 * max(1.0, np.abs(W).max()):
+    s2m1 = float(e @ E @ e)
+    # relative to E itself: an absolute tolerance took any nearly identical pair (E ~ 1e-12) for a
+    # one-dimensional one, whatever the shape of E
+    if np.abs(E - s2m1 * np.outer(e, e)).max() > 1e-12 * np.abs(E).max():
         return None
     # an orthonormal basis starting with e
     Q, _ = np.linalg.qr(np.column_stack([e, np.eye(len(v))]))
     Q = Q[:, : len(v)]
     Q[:, 0] = e
     variances = np.ones(len(v))
-    variances[0] = s2
-    return e, s2, variances, Q
+    variances[0] = 1.0 + s2m1
+    return e, s2m1, variances, Q
 
 
 @route("fisher", fam.Multivariate, fam.Multivariate, model="densities", method="as fisher-np",

@@ -163,5 +163,25 @@ def solve_velocity(v: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return x, B
 
 
+SMALL = 1e-5  # below this separation the midpoint metric is exact to rounding (its error is O(d²))
+
+
+def midpoint_length(v: np.ndarray, E: np.ndarray) -> float | None:
+    """For N(0, I) and N(v, I + E) closer than SMALL: the length of (v, E) in the Fisher metric at the
+    coordinate midpoint N(v/2, I + E/2), sqrt(vᵀ M⁻¹ v + ½ tr((M⁻¹ E)²)), which equals the geodesic
+    distance up to a relative O(d²) (the midpoint rule cancels the O(d) term); None when farther.
+
+    For close endpoints this is more accurate than the shooting solve, whose velocity has only the
+    absolute accuracy of rounding: 1e-16 absolute on a distance of 1e-12 is 1e-4 relative.
+    """
+    scale = math.sqrt(float(v @ v) + 0.5 * float(np.sum(E * E)))
+    if not scale < SMALL:
+        return None
+    M = np.eye(v.size) + 0.5 * E
+    Minv = np.linalg.inv(M)
+    A = Minv @ E
+    return math.sqrt(float(v @ Minv @ v) + 0.5 * float(np.sum(A * A.T)))
+
+
 def fisher_length(x: np.ndarray, B: np.ndarray) -> float:
     return math.sqrt(float(x @ x) + 0.5 * float(np.sum(B * B)))

@@ -22,7 +22,13 @@ def halfplane_distance(x1: float, y1: float, x2: float, y2: float) -> float:
     2 asinh(|z1 - z2| / (2 sqrt(y1 y2))) is arccosh(1 + |z1 - z2|^2 / (2 y1 y2)) without the
     cancellation of arccosh near 1, so tiny distances keep full relative precision.
     """
-    return 2.0 * math.asinh(math.hypot(x1 - x2, y1 - y2) / (2.0 * math.sqrt(y1) * math.sqrt(y2)))
+    return halfplane_gap(x2 - x1, y2 - y1, y1, y2)
+
+
+def halfplane_gap(dx: float, dy: float, y1: float, y2: float) -> float:
+    """halfplane_distance from the differences themselves (for callers that know dy more exactly
+    than y2 - y1, such as sqrt(1 + e) - 1 = e / (1 + sqrt(1 + e)))."""
+    return 2.0 * math.asinh(math.hypot(dx, dy) / (2.0 * math.sqrt(y1) * math.sqrt(y2)))
 
 
 def halfplane_geodesic(x1: float, y1: float, x2: float, y2: float):
@@ -128,6 +134,27 @@ def sym_fn(S: np.ndarray, fn) -> np.ndarray:
     """fn applied to a symmetric matrix through its eigendecomposition."""
     w, V = np.linalg.eigh(S)
     return (V * fn(w)) @ V.T
+
+
+def sqrt_increment(s: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """X = (diag(s)² + K)^½ - diag(s) for s > 0 and symmetric K, without cancellation as K -> 0.
+
+    X solves the Riccati equation X D + D X + X² = K (D = diag s). For small K the fixed point
+    X <- (K - X²) ⊘ (s_i + s_j) converges fast (a contraction with factor about |K| / s_min²) and
+    keeps full relative precision; otherwise the square root is taken directly, where nothing
+    cancels.
+    """
+    denom = s[:, None] + s[None, :]
+    if np.abs(K).max() <= 0.1 * s.min() ** 2:
+        X = K / denom
+        for _ in range(100):
+            new = (K - X @ X) / denom
+            if np.abs(new - X).max() <= 1e-17 * np.abs(new).max():
+                return new
+            X = new
+        return X
+    w, V = np.linalg.eigh(np.diag(s * s) + K)
+    return (V * np.sqrt(np.maximum(w, 0.0))) @ V.T - np.diag(s)
 
 
 def divided_exp(lam: np.ndarray) -> np.ndarray:

@@ -25,15 +25,24 @@ from .. import families as fam
 from ..errors import UnsupportedError
 from ..families.base import Law, Unit, as_array, out, param, register
 from ..numeric import bisect_monotone, tanh_sinh_unit
+from . import spaces
 from .base import Path, geodesic_path
+from .features import law_cuts
 from .registry import BothKind, SameFamilyWith, define_metric, route
-from .spaces import sym_fn
 
 define_metric(
     "wasserstein", aliases=("w2", "wasserstein-2", "ot"), title="Wasserstein-2", colors=("#0072B2", "#56B4E9"),
     summary="Wasserstein-2 (optimal transport): quantile interpolation on the line, exact couplings in the plane",
     show_model=False, transport=True,
     convention="W2 (the square root of the optimal expected squared distance), never W2²")
+
+
+def _finite(length: float, p: fam.Distribution, q: fam.Distribution) -> float:
+    """W2 between laws with second moments is finite: an inf here is an overflow, refused as such."""
+    if math.isinf(length):
+        raise UnsupportedError(f"wasserstein: the distance between {p} and {q} is beyond the largest "
+                               "floating-point number (about 1.8e308)")
+    return length
 
 
 @route("wasserstein", fam.Univariate, fam.Univariate, model="same family", method="closed form",
@@ -46,7 +55,7 @@ def location_scale(p, q) -> Path:
     if math.isinf(ls.var):
         length = abs(da) if db == 0 else math.inf  # no second moment: finite only for a pure shift
     else:
-        length = math.hypot(da + ls.mean * db, math.sqrt(ls.var) * db)
+        length = _finite(math.hypot(da + ls.mean * db, math.sqrt(ls.var) * db), p, q)
     return geodesic_path(p, q, model=p.family, length=length, method="closed form",
                          point=lambda t: ls.make(a1 + t * da, b1 + t * db))
 
@@ -72,8 +81,9 @@ def discrete(p, q) -> Path:
     x, y, m = monotone_coupling(p, q)
     # scaled by the largest move before squaring: (x - y)^2 underflowed to W2 = 0 for
     # dirac(0) vs dirac(1e-300) and overflowed to W2 = inf for dirac(0) vs dirac(1e200)
-    scale = float(np.max(np.abs(x - y))) if x.size else 0.0
-    length = scale * math.sqrt(math.fsum(m * ((x - y) / scale) ** 2)) if scale > 0 else 0.0
+    half = 0.5 * y - 0.5 * x  # halves first: y - x overflows for atoms at -1e308 and 1e308
+    scale = float(np.max(np.abs(half))) if x.size else 0.0
+    length = _finite(2.0 * scale * math.sqrt(math.fsum(m * (half / scale) ** 2)) if scale > 0 else 0.0, p, q)
 
     def point(t):
         return fam.Points(tuple((1 - t) * x + t * y), tuple(m / math.fsum(m)))
@@ -81,29 +91,65 @@ def discrete(p, q) -> Path:
     return geodesic_path(p, q, model="distributions", length=length, method="exact", point=point)
 
 
-def _quantile_breaks(d: fam.Univariate) -> tuple[np.ndarray, np.ndarray]:
-    """Where the quantile function jumps or bends, as lower-tail levels u and upper-tail levels v
-    (for continuous laws: the levels of their breakpoints, e.g. each mixture component's centre)."""
-    if d.kind == "continuous":
-        xs = np.asarray(d.breakpoints, dtype=float)
-        if xs.size < 2:
-            return np.empty(0), np.empty(0)
-        u = np.asarray(d.cdf(xs), dtype=float)
-        v = np.asarray(d.sf(xs), dtype=float)
-        return u[u < 0.5], v[v < 0.5]
-    _, masses = d.atoms()
-    c = np.cumsum(masses)
-    return c[c < 0.5], (1.0 - c)[(1.0 - c) < 0.5]
+def quantile_levels(d: fam.Univariate) -> tuple[np.ndarray, np.ndarray]:
+    """Levels where d's quantile function jumps or bends: lower-tail levels u (for ppf) and upper-tail
+    levels v (for isf), each in (0, 1/2).
+
+    Atoms make the quantile jump at their cumulative masses; every bump of the continuous part
+    (each mixture component, at every scale out to the other bumps) contributes the levels of its
+    cut points, so a component of mass 1e-6 far from the rest gets levels around 1 - 1e-6 instead
+    of hiding between two nodes of the quadrature.
+    """
+    if isinstance(d, QuantilePoint):
+        # (1 - t) F⁻¹ + t G⁻¹ jumps and bends exactly where its endpoints' quantiles do
+        (su, sv), (eu, ev) = quantile_levels(d.start), quantile_levels(d.end)
+        return np.union1d(su, eu), np.union1d(sv, ev)
+    u_parts, v_parts = [], []
+    if d.kind != "continuous":
+        locs, masses = d.atoms()
+        below = np.asarray(d.cdf(locs), dtype=float)  # P(X <= x_k): the jump's top
+        above = np.asarray(d.sf(locs), dtype=float)  # P(X > x_k)
+        u_parts += [below, below - masses]
+        v_parts += [above, above + masses]
+    if d.kind != "discrete":
+        xs = law_cuts(d)
+        u_parts.append(np.asarray(d.cdf(xs), dtype=float))
+        v_parts.append(np.asarray(d.sf(xs), dtype=float))
+
+    def clean(levels: list[np.ndarray]) -> np.ndarray:
+        u = np.unique(np.concatenate(levels)) if levels else np.empty(0)
+        return u[(u > 0.0) & (u < 0.5)]
+
+    return clean(u_parts), clean(v_parts)
 
 
-def squared_distance_quantile(p: fam.Univariate, q: fam.Univariate) -> float:
-    """W2^2 = int_0^1 (F^-1 - G^-1)^2 du, integrated as two halves so each tail uses its own
-    accurate quantile (ppf near 0, isf near 1)."""
-    bp_lo = np.concatenate([_quantile_breaks(p)[0], _quantile_breaks(q)[0]])
-    bp_hi = np.concatenate([_quantile_breaks(p)[1], _quantile_breaks(q)[1]])
-    lower = tanh_sinh_unit(lambda u: (p.ppf(u) - q.ppf(u)) ** 2, bp_lo)
-    upper = tanh_sinh_unit(lambda v: (p.isf(v) - q.isf(v)) ** 2, bp_hi)
-    return lower + upper
+MAX_LEVELS = 200_000  # quantile jumps and bends one quadrature may cut at (6 million nodes, a few seconds)
+QUAD_RTOL = 1e-9  # the largest relative error estimate on W2² that is accepted (else: refused)
+
+
+def _levels(p: fam.Univariate, q: fam.Univariate) -> tuple[np.ndarray, np.ndarray]:
+    """Where both quantile functions jump or bend, in each half of (0, 1); refuses work it cannot bound."""
+    (pu, pv), (qu, qv) = quantile_levels(p), quantile_levels(q)
+    u, v = np.union1d(pu, qu), np.union1d(pv, qv)
+    if u.size + v.size > MAX_LEVELS:
+        many = p if pu.size + pv.size > qu.size + qv.size else q
+        raise UnsupportedError(f"wasserstein: {many} has too many atoms or features for the quantile quadrature "
+                               f"({u.size + v.size} cuts; the limit is {MAX_LEVELS})")
+    return u, v
+
+
+def squared_distance_quantile(p: fam.Univariate, q: fam.Univariate) -> tuple[float, float]:
+    """W2² = ∫₀¹ (F⁻¹ - G⁻¹)² du and its error estimate, integrated as two halves so each tail uses
+    its own accurate quantile (ppf near 0, isf near 1), cut wherever either quantile jumps or bends."""
+    u, v = _levels(p, q)
+    # each half to 1e-12 of itself, or of the laws' own scale where it is nearly 0 next to it (the
+    # quantiles are only known to rounding there: W2² of 1e-13 against variances of 1 cannot have
+    # 12 correct digits, and asking for them ran the quadrature to its finest level)
+    scale = p.var + q.var + (p.mean - q.mean) * (p.mean - q.mean)
+    atol = 1e-14 * scale if math.isfinite(scale) else 0.0
+    lower, e1 = tanh_sinh_unit(lambda x: (p.ppf(x) - q.ppf(x)) ** 2, u, atol=atol)
+    upper, e2 = tanh_sinh_unit(lambda x: (p.isf(x) - q.isf(x)) ** 2, v, atol=atol)
+    return lower + upper, e1 + e2
 
 
 @functools.lru_cache(maxsize=256)
@@ -113,10 +159,9 @@ def quantile_covariance(p: fam.Univariate, q: fam.Univariate) -> float:
         x, y, m = monotone_coupling(p, q)
         return math.fsum(m * (x - p.mean) * (y - q.mean))
     mp, mq = p.mean, q.mean
-    bp_lo = np.concatenate([_quantile_breaks(p)[0], _quantile_breaks(q)[0]])
-    bp_hi = np.concatenate([_quantile_breaks(p)[1], _quantile_breaks(q)[1]])
-    lower = tanh_sinh_unit(lambda u: (p.ppf(u) - mp) * (q.ppf(u) - mq), bp_lo)
-    upper = tanh_sinh_unit(lambda v: (p.isf(v) - mp) * (q.isf(v) - mq), bp_hi)
+    u, v = _levels(p, q)
+    lower, _ = tanh_sinh_unit(lambda x: (p.ppf(x) - mp) * (q.ppf(x) - mq), u)
+    upper, _ = tanh_sinh_unit(lambda x: (p.isf(x) - mp) * (q.isf(x) - mq), v)
     return lower + upper
 
 
@@ -273,7 +318,13 @@ def quantiles(p, q) -> Path:
     if p.heavy_tailed or q.heavy_tailed:
         length, method = math.inf, "closed form (one law has no second moment)"
     else:
-        length, method = math.sqrt(max(squared_distance_quantile(p, q), 0.0)), "quadrature"
+        squared, error = squared_distance_quantile(p, q)
+        scale = p.var + q.var + (p.mean - q.mean) * (p.mean - q.mean)
+        if not error <= QUAD_RTOL * squared + 1e-13 * scale:
+            raise UnsupportedError(f"wasserstein: the quantile quadrature between {p} and {q} did not converge "
+                                   f"(relative error estimate {error / max(squared, 1e-300):.1e}, "
+                                   f"tolerance {QUAD_RTOL:g})")
+        length, method = math.sqrt(max(squared, 0.0)), "quadrature"
     return geodesic_path(p, q, model="distributions", length=length, method=method,
                          point=lambda t: QuantilePoint(p, q, t), curve=lambda grid: QuantileCurve(p, q, grid))
 
@@ -286,19 +337,29 @@ def quantiles(p, q) -> Path:
 @route("wasserstein", fam.MVNormal, fam.MVNormal, model="mvnormal", method="closed form (Bures-Wasserstein)",
        note="McCann interpolant: S_t = M_t S1 M_t with M_t = (1 - t) I + t T")
 def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
-    """Bures-Wasserstein distance and the McCann interpolant between normals (any dimension)."""
+    """Bures-Wasserstein distance and the McCann interpolant between normals (any dimension).
+
+    In the eigenbasis of S1 = V diag(s) Vᵀ, with K = S1^½ (S2 - S1) S1^½, the optimal map is
+    T = I + D^-½ X D^-½ where X = (D² + K)^½ - D (spaces.sqrt_increment: no cancellation as
+    S2 -> S1), and W2² = |Δm|² + tr((T - I) S1 (T - I)) = |Δm|² + Σ_ij X_ij² / s_j, a sum of
+    positive terms (docs/math.md#wasserstein-2-gaussians-bures-wasserstein). Solved in one canonical
+    order of the endpoints, so that d(p, q) and d(q, p) agree to the last bit.
+    """
+    if str(q) < str(p):
+        return normals(q, p).reversed()
     mu1, S1, mu2, S2 = p.mu, p.sigma, q.mu, q.sigma
-    r1 = sym_fn(S1, np.sqrt)
-    r1inv = sym_fn(S1, lambda w: 1 / np.sqrt(w))
-    T = r1inv @ sym_fn(r1 @ S2 @ r1, np.sqrt) @ r1inv  # the optimal linear map: T S1 T = S2
-    T = 0.5 * (T + T.T)
+    s, V = np.linalg.eigh(S1)
+    r = np.sqrt(s)
+    K = (V.T @ (S2 - S1) @ V) * r[:, None] * r[None, :]  # S2 - S1 first: exact for close covariances
+    X = spaces.sqrt_increment(s, 0.5 * (K + K.T))
+    X = 0.5 * (X + X.T)
+    G = X / r[:, None] / r[None, :]  # T - I in the eigenbasis
+    spread = math.sqrt(max(float(np.sum(X * X / s[None, :])), 0.0))
+    length = _finite(math.hypot(math.hypot(*(mu2 - mu1)), spread), p, q)  # hypot: no overflow for 1e200
     eye = np.eye(len(mu1))
-    # W2^2 = |dm|^2 + E|(T - I) X|^2 = |dm|^2 + tr((T - I) S1 (T - I)): no cancellation as S2 -> S1
-    D = T - eye
-    length = math.sqrt(float(np.sum((mu2 - mu1) ** 2)) + max(float(np.trace(D @ S1 @ D)), 0.0))
 
     def point(t):
-        M = (1 - t) * eye + t * T
+        M = V @ (eye + t * G) @ V.T
         return fam.MVNormal.from_arrays((1 - t) * mu1 + t * mu2, M @ S1 @ M)
 
     return geodesic_path(p, q, model="mvnormal", length=length, method="closed form (Bures-Wasserstein)",
