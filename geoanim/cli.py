@@ -53,16 +53,18 @@ def _emit_json(obj: Any) -> None:
 
 
 def boundary(fn):
-    """The one error boundary: GeoanimError -> one line on stderr and exit 2; Ctrl-C -> exit 130."""
+    """The one error boundary: GeoanimError -> one line on stderr and exit 2; Ctrl-C -> exit 130;
+    SIGTERM and SIGHUP clean up like Ctrl-C, then exit 128 + the signal's number."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         import warnings
 
         from .errors import GeoanimError
+        from .interrupts import Terminated, terminating
 
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), terminating():
                 # overflow at extreme parameters is detected and reported by the checks themselves
                 warnings.simplefilter("ignore", RuntimeWarning)
                 return fn(*args, **kwargs)
@@ -72,6 +74,12 @@ def boundary(fn):
         except KeyboardInterrupt:
             typer.echo("geoanim: interrupted", err=True)
             raise typer.Exit(130) from None
+        except Terminated as exc:
+            try:
+                typer.echo(f"geoanim: terminated ({exc.name})", err=True)
+            except OSError:  # SIGHUP: the terminal may be gone
+                pass
+            raise typer.Exit(exc.exit_code) from None
 
     return wrapper
 
@@ -326,14 +334,20 @@ def batch(
     if todo:
         _make_folder(out_dir)
     progress = _BatchProgress(len(todo), enabled=not quiet)
+    recorder = B.Recorder(out_dir, overrides)  # each finished job, as it finishes: Ctrl-C loses nothing
+
+    def done(result) -> None:
+        recorder(result)
+        progress.done(result)
+
     try:
-        results = B.run(todo, out_dir, workers=workers, overrides=overrides,
-                        on_start=progress.start, on_done=progress.done)
+        results = B.run(todo, out_dir, workers=workers, overrides=overrides, on_start=progress.start, on_done=done)
     finally:
         progress.close()
-    B.record(out_dir, results, overrides)
-    order = {id(j): i for i, j in enumerate(todo)}
-    results.sort(key=lambda r: order.get(id(r.job), 0))
+        if recorder.problem:
+            typer.echo(f"geoanim: warning: {recorder.problem}", err=True)
+    order = {(j.source, j.name): i for i, j in enumerate(todo)}  # workers send back copies of the jobs
+    results.sort(key=lambda r: order.get((r.source, r.name), 0))
     everything = known + results
     rows = [[r.name or "-", r.output or r.source, f"{r.seconds:.1f}" if r.status == "rendered" else "-",
              f"{r.size / 1024:.0f} KiB" if r.size else "-", r.status if r.status != "failed" else f"FAILED: {r.error}"]

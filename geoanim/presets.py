@@ -21,11 +21,14 @@ an existing output is up to date, and any scheduler could map ``run_job`` over t
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
 import os
 import sys
+import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -132,6 +135,8 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
     output = entry.get("output", f"{name}.gif")
     if not isinstance(output, str) or not output:
         raise PresetError(f"{where}: output: must be a file name such as \"{name}.gif\"")
+    if any(ord(c) < 32 or ord(c) == 127 for c in output):
+        raise PresetError(f"{where}: output: must not contain control characters (got {output!r})")
     output = os.path.normpath(output)  # "./a.gif" and "a.gif" are one file
     if os.path.isabs(output) or ".." in FsPath(output).parts:
         raise PresetError(f"{where}: output: must be a relative path inside the out-dir (got {output!r})")
@@ -213,11 +218,16 @@ def read_file(path: str | os.PathLike) -> tuple[list[Job], list[PresetError]]:
     errors: list[PresetError] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries):
+        named = entry.get("name") if isinstance(entry, dict) and isinstance(entry.get("name"), str) else None
         try:
             job = _validate_job(source, i, entry, defaults)
         except PresetError as exc:
-            exc.param = entry.get("name") if isinstance(entry, dict) and isinstance(entry.get("name"), str) else None
+            exc.param = named
             errors.append(exc)
+            continue
+        except Exception as exc:  # a bug met checking this job (maths on an extreme input): that job's alone
+            where = f'{source}: job "{named}"' if named else f"{source}: job #{i + 1}"
+            errors.append(PresetError(f"{where}: {internal_error(exc)}", param=named))
             continue
         if job.name in seen:
             errors.append(PresetError(f'{source}: job "{job.name}": name: used twice', param=job.name))
@@ -257,17 +267,52 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
-def run_job(job: Job, out_dir: str, overrides: tuple[tuple[str, Any], ...] = ()) -> Result:
-    """Render one job into out_dir (a pure function of its arguments; safe in a worker process)."""
-    import time
+def internal_error(exc: BaseException) -> str:
+    """One line for an exception that is not a GeoanimError: a bug, so its type is part of it."""
+    text = " ".join(str(exc).split())
+    return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
 
-    from .paths import geodesic
-    from .rendering import render
-    from .spec import parse
+
+def output_key(path: str) -> str:
+    """An output as a file system that ignores case (macOS, Windows) sees it: two outputs with one
+    key are one file. Normalised, case-folded, and Unicode-normalised (macOS decomposes names)."""
+    folded = unicodedata.normalize("NFD", os.path.normpath(path)).casefold()
+    return unicodedata.normalize("NFC", folded)
+
+
+def target_in(job: Job, out_dir: str) -> FsPath:
+    """The job's output file under out_dir; PresetError when its folder resolves outside out_dir
+    (a symbolic link inside the out-dir leading elsewhere). The file itself may be a link: the
+    atomic write replaces the link, it does not write through it."""
+    target = FsPath(out_dir) / job.output
+    root = os.path.realpath(out_dir)
+    folder = os.path.realpath(target.parent)
+    try:
+        inside = os.path.commonpath([root, folder]) == root
+    except ValueError:  # different drives
+        inside = False
+    if not inside:
+        raise PresetError(f"{job.where()}: output: {job.output} resolves outside the out-dir {out_dir} "
+                          f"(to {os.path.join(folder, target.name)}, through a symbolic link)")
+    return target
+
+
+def run_job(job: Job, out_dir: str, overrides: tuple[tuple[str, Any], ...] = ()) -> Result:
+    """Render one job into out_dir (a pure function of its arguments; safe in a worker process).
+
+    Every failure is the job's own: a GeoanimError or OSError is reported as such, any other
+    exception as an internal error with its type. Only KeyboardInterrupt and termination
+    (:class:`~geoanim.interrupts.Terminated`) pass through, after the cleanup."""
+    import time
 
     start = time.perf_counter()
     target = FsPath(out_dir) / job.output
     try:
+        from .paths import geodesic
+        from .rendering import render
+        from .spec import parse
+
+        target = target_in(job, out_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         a, b = parse(job.start), parse(job.end)
         paths = [geodesic(a, b, m) for m in job.metrics]
@@ -284,9 +329,13 @@ def run_job(job: Job, out_dir: str, overrides: tuple[tuple[str, Any], ...] = ())
     except OSError as exc:
         return Result(job, job.source, job.name, str(target), time.perf_counter() - start, 0, "failed",
                       f"cannot write {target}: {exc.strerror or exc}")
+    except Exception as exc:  # a bug (the maths on an extreme input, ...): this job's failure alone
+        return Result(job, job.source, job.name, str(target), time.perf_counter() - start, 0, "failed",
+                      internal_error(exc))
 
 
 MANIFEST = ".geoanim-batch.json"
+MANIFEST_LOCK = ".geoanim-batch.lock"
 
 
 def read_manifest(out_dir: str) -> dict[str, str]:
@@ -298,10 +347,49 @@ def read_manifest(out_dir: str) -> dict[str, str]:
 
 
 def write_manifest(out_dir: str, manifest: dict[str, str]) -> None:
-    path = FsPath(out_dir) / MANIFEST
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
-    os.replace(tmp, path)
+    """Replace the manifest atomically, through a temporary file of its own beside it (removed
+    whatever happens); raises OSError. Concurrent writers: use :func:`update_manifest`."""
+    fd, tmp = tempfile.mkstemp(prefix=MANIFEST + ".", suffix=".tmp", dir=out_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
+            f.flush()
+            os.fsync(f.fileno())  # a full disk fails here, not after the rename
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, FsPath(out_dir) / MANIFEST)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def manifest_lock(out_dir: str):
+    """Hold the out-dir's manifest lock (an exclusive flock on a lock file beside the manifest), so
+    batches sharing an out-dir never lose each other's records. Without flock (Windows, or a file
+    system that refuses it) there is no lock: the last writer wins, as before."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not Linux or macOS
+        yield
+        return
+    fd = os.open(os.path.join(out_dir, MANIFEST_LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # e.g. ENOLCK on some network file systems
+            pass
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def update_manifest(out_dir: str, entries: dict[str, str]) -> None:
+    """Add entries to the manifest: read, modify and write under the lock; raises OSError."""
+    with manifest_lock(out_dir):
+        manifest = read_manifest(out_dir)
+        manifest.update(entries)
+        write_manifest(out_dir, manifest)
 
 
 def up_to_date(job: Job, out_dir: str, manifest: dict[str, str]) -> bool:

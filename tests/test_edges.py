@@ -121,7 +121,7 @@ fps = 60
     out = tmp_path / "out"
     r = runner.invoke(app, ["batch", str(preset), "--out-dir", str(out), "--set", "frames=3", "--set", "size=450x160"])
     assert r.exit_code == 2
-    assert sorted(os.listdir(out)) == [".geoanim-batch.json", "good.gif"]
+    assert sorted(os.listdir(out)) == [".geoanim-batch.json", ".geoanim-batch.lock", "good.gif"]
     rows = {line.split()[0]: line for line in r.stdout.splitlines()[1:] if line.strip()}
     assert "fps" in rows["bad"] and "rendered" in rows["good"]
     assert "also written by" in rows["same-file"] and "<= 50" in rows["fast-gif"]

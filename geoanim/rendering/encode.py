@@ -4,7 +4,8 @@ animated WebP, and atomic writes.
 Frames arrive as RGBA buffers and stream straight into one ffmpeg process (imageio-ffmpeg's
 bundled binary), which encodes on the other core while the next frame is drawn; memory does not
 grow with the frame count. Output goes to a temporary file beside the target and is renamed into
-place only when the encoder succeeded, so an error or Ctrl-C never leaves a partial file.
+place only when the encoder succeeded, so an error, Ctrl-C, SIGTERM or SIGHUP never leaves a
+partial file, a palette folder or an ffmpeg process behind.
 
 GIF is two passes so the palette is global and built from every frame without holding frames in
 memory: pass 1 feeds every frame to palettegen, pass 2 draws the frames again (drawing is cheaper
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 
 from ..errors import EncodeError
+from ..interrupts import terminating
 
 FORMATS = {".gif": "GIF", ".mp4": "MP4 (H.264)", ".webp": "animated WebP", ".png": "PNG filmstrip"}
 MAX_GIF_FPS = 50.0  # GIF delays are whole centiseconds; browsers slow down delays under 20 ms
@@ -107,11 +109,17 @@ class VideoSpec:
 
 
 class _FFmpeg:
-    """One ffmpeg process reading raw RGBA frames on stdin; errors become EncodeError."""
+    """One ffmpeg process reading raw RGBA frames on stdin; errors become EncodeError.
 
-    def __init__(self, args: list[str], what: str):
+    It adds itself to ``started`` before it starts the process, so whoever owns that list can
+    kill it whatever happens (an exception, Ctrl-C, SIGTERM) before removing the output it writes.
+    """
+
+    def __init__(self, args: list[str], what: str, started: list[_FFmpeg]):
         self.what = what
+        self.proc: subprocess.Popen | None = None
         self.log = tempfile.TemporaryFile()
+        started.append(self)
         self.proc = subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.log)
         _widen_pipe(self.proc.stdin)
@@ -136,9 +144,16 @@ class _FFmpeg:
             raise EncodeError(f"{self.what}: ffmpeg failed: {lines[-1] if lines else f'exit code {code}'}")
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            if self.proc.stdin and not self.proc.stdin.closed:
+                try:
+                    self.proc.stdin.close()
+                except OSError:  # unflushed bytes for a process that is gone
+                    pass
+        self.log.close()
 
 
 def _widen_pipe(pipe) -> None:
@@ -163,23 +178,32 @@ def write_video(target: str | os.PathLike, spec: VideoSpec, frames: Callable[[],
 
     ``frames()`` yields RGBA buffers; it is called twice for GIF (palette pass, then encode pass):
     frames are drawn again rather than stored, so memory stays flat whatever the frame count.
+    SIGTERM and SIGHUP clean up like Ctrl-C (then, unless the caller handles them, still end the
+    process: see :func:`geoanim.interrupts.terminating`).
     """
+    with terminating(redeliver=True):
+        return _write_video(target, spec, frames, on_frame)
+
+
+def _write_video(target, spec: VideoSpec, frames, on_frame) -> int:
     target = check_writable(target)
     fmt = output_format(target)
     if fmt == ".gif":
         gif_delay_check(spec.fps)
-    out = AtomicOutput(target, fmt)
-    scratch = tempfile.TemporaryDirectory(prefix="geoanim-") if fmt == ".gif" else None
+    out = scratch = None
+    started: list[_FFmpeg] = []
     what = f"writing {target}"
     try:
+        out = AtomicOutput(target, fmt)
         if fmt == ".gif":
+            scratch = tempfile.TemporaryDirectory(prefix="geoanim-")
             palette = os.path.join(scratch.name, "palette.png")
             # the palette pass sees every frame, at every other pixel of every other row: the same
             # colours (flat fills, lines and text repeat over many pixels) at a quarter of the cost
             small = VideoSpec((spec.width + 1) // 2, (spec.height + 1) // 2, spec.fps, spec.background)
             _stream(_FFmpeg([*_raw_input(small), "-vf", "format=rgb24,palettegen=max_colors=256:"
                              "reserve_transparent=0:stats_mode=full", "-update", "1", "-frames:v", "1",
-                             "-y", palette], what), (_subsample(b) for b in frames()), on_frame)
+                             "-y", palette], what, started), (_subsample(b) for b in frames()), on_frame)
             _snap_palette(palette, (spec.background, *spec.snap_colors))
             args = [*_raw_input(spec), "-i", palette, "-lavfi",
                     "[0:v]format=rgb24[v];[v][1:v]paletteuse=dither=none:diff_mode=rectangle:new=0",
@@ -196,11 +220,14 @@ def write_video(target: str | os.PathLike, spec: VideoSpec, frames: Callable[[],
         else:
             args = [*_raw_input(spec), "-c:v", "libwebp_anim", "-lossless", "1", "-compression_level", "3",
                     "-loop", "0", "-f", "webp", "-y", str(out.tmp)]
-        count = _stream(_FFmpeg(args, what), frames(), on_frame)
+        count = _stream(_FFmpeg(args, what, started), frames(), on_frame)
         out.commit()
         return count
     finally:
-        out.discard()
+        for ff in started:  # before the output goes: an encoder still running could write it again
+            ff.kill()
+        if out is not None:
+            out.discard()
         if scratch is not None:
             scratch.cleanup()
 
