@@ -543,10 +543,20 @@ class Univariate(Distribution):
         """Points where the density is not smooth or mass sits (helps quadrature)."""
         return ()
 
+    second_moment: ClassVar[bool] = True  # a family without one (Cauchy) declares False
+
     @property
     def heavy_tailed(self) -> bool:
-        """True when the second moment is infinite (so W2 to a light-tailed law is infinite)."""
-        return not math.isfinite(self.var)
+        """True when the second moment is infinite (so W2 to a light-tailed law is infinite).
+
+        Declared by the family, or inherited from the laws a law is made of: a variance that merely
+        overflows (normal(0, 1e160)) is finite, and W2 to it is a number, not infinity.
+        """
+        candidates = [getattr(self, name, None) for name in ("start", "end")] + list(getattr(self, "components", ()))
+        parts = [d for d in candidates if isinstance(d, Univariate)]
+        if parts:
+            return any(d.heavy_tailed for d in parts)
+        return not self.second_moment
 
     def pdf(self, x):
         return out(x, np.zeros_like(as_array(x)))

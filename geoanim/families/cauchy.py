@@ -21,6 +21,7 @@ class Cauchy(Univariate):
     family = "cauchy"
     display_name = "Cauchy"
     symbol = "Cauchy"
+    second_moment = False
     # I = diag(1, 1) / (2 γ²): the half-plane in (loc, scale), scaled by 1/√2
     fisher_chart = HalfPlane("loc", "scale", k=1.0 / math.sqrt(2.0), a=1.0, note="half-plane / \u221a2")
     location_scale = LocationScale(lambda d: (d.loc, d.scale), lambda a, b: Cauchy(a, b), mean=0.0, var=math.inf)

@@ -50,6 +50,7 @@ class ArcLength:
     phi_inv: Callable[[float], float]
     delta: Callable[[float, float], float]
     note: str = ""
+    move: Callable[[float, float], float] | None = None  # phi_inv(phi(a) + s), without rounding phi(a)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class LocationScale:
     make: Callable[[float, float], Any]
     mean: float
     var: float
+    delta: Callable[[Any, Any], tuple[float, float]] | None = None  # (Δloc, Δscale) exactly, where get() rounds
 
 
 def log_delta(a: float, b: float) -> float:

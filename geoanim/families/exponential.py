@@ -20,9 +20,12 @@ class Exponential(Univariate):
     family = "exponential"
     symbol = "Exp"
     # I(λ) = 1/λ², so arc length is |log λ| and log λ is linear in t
-    fisher_chart = ArcLength("rate", math.log, math.exp, log_delta, note="log rate")
+    fisher_chart = ArcLength("rate", math.log, math.exp, log_delta, note="log rate",
+                             move=lambda a, s: a * math.exp(s))
     # exponential(rate) = (1/rate) * Exp(1): mean 1, variance 1
-    location_scale = LocationScale(lambda d: (0.0, 1.0 / d.rate), lambda a, b: Exponential(1.0 / b), mean=1.0, var=1.0)
+    # 1/λ2 - 1/λ1 = (λ1 - λ2) / λ1 / λ2, exact where the reciprocals are not
+    location_scale = LocationScale(lambda d: (0.0, 1.0 / d.rate), lambda a, b: Exponential(1.0 / b), mean=1.0, var=1.0,
+                                   delta=lambda p, q: (0.0, (p.rate - q.rate) / p.rate / q.rate))
 
     @property
     def mean(self) -> float:

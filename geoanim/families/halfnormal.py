@@ -25,7 +25,8 @@ class HalfNormal(Univariate):
     # score ∂σ log p = -1/σ + x²/σ³, so I(σ) = E[(x²/σ³ - 1/σ)²] = 2/σ²: arc length √2 log σ
     # (docs/math.md#fisher-rao-one-parameter-families-arc-length)
     fisher_chart = ArcLength("scale", lambda s: math.sqrt(2.0) * math.log(s), lambda a: math.exp(a / math.sqrt(2.0)),
-                             lambda a, b: math.sqrt(2.0) * log_delta(a, b), note="\u221a2 log scale")
+                             lambda a, b: math.sqrt(2.0) * log_delta(a, b), note="\u221a2 log scale",
+                             move=lambda a, s: a * math.exp(s / math.sqrt(2.0)))
     # X = scale * |Z|: E|Z| = sqrt(2/pi), Var|Z| = 1 - 2/pi, so W2 = |Δscale|
     # (docs/math.md#wasserstein-2-location-scale-closed-form)
     location_scale = LocationScale(lambda d: (0.0, d.scale), lambda a, b: HalfNormal(b), mean=_MEAN,

@@ -26,7 +26,8 @@ class Poisson(Discrete):
     symbol = "Poisson"
     # I(λ) = 1/λ, so arc length is 2√λ and √λ is linear in t
     fisher_chart = ArcLength("rate", lambda r: 2.0 * math.sqrt(r), lambda s: 0.25 * s * s,
-                             lambda a, b: 2.0 * sqrt_delta(a, b), note="2\u221arate")
+                             lambda a, b: 2.0 * sqrt_delta(a, b), note="2\u221arate",
+                             move=lambda a, s: (math.sqrt(a) + 0.5 * s) ** 2)
 
     @property
     def mean(self) -> float:

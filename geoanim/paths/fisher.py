@@ -55,7 +55,8 @@ def halfplane(p, q) -> Path:
     # loc2 - loc1 overflowed to inf, for a true distance of about 1420)
     e = 0
     if not math.isfinite(loc2 - loc1):
-        e = math.frexp(max(abs(loc1), abs(loc2)))[1]
+        # as far towards unit size as the smaller scale allows without leaving the normal floats
+        e = max(1, min(math.frexp(max(abs(loc1), abs(loc2)))[1], math.frexp(min(y1, y2))[1] + 1021))
         loc1, loc2, y1, y2 = (math.ldexp(v, -e) for v in (loc1, loc2, y1, y2))
     x1, x2 = 0.0, h.a * (loc2 - loc1)
     length = h.k * halfplane_distance(x1, y1, x2, y2)
@@ -64,7 +65,13 @@ def halfplane(p, q) -> Path:
 
         def point(t):
             x, y = curve(t)
-            return cls(math.ldexp(loc1 + x / h.a, e), math.ldexp(y, e))
+            loc, scale = math.ldexp(loc1 + x / h.a, e), math.ldexp(y, e)
+            if not (math.isfinite(loc) and math.isfinite(scale) and scale > 0):
+                # the distance is known (in logarithms), but the path's points span more orders of
+                # magnitude than one normalisation of the half-plane can hold
+                raise UnsupportedError(f"fisher: the geodesic from {p} to {q} spans more than the floating-point "
+                                       "range; its length is known, its points are not")
+            return cls(loc, scale)
     elif x1 == x2:
         # same location: y(t) = y1 (y2/y1)^t exactly, the vertical geodesic; log y2 - log y1, as
         # y2 / y1 overflows for scales such as 1e-300 and 1e300 (and exp(t * ratio) with it)
@@ -91,8 +98,9 @@ def arc_length(p, q) -> Path:
     cls = type(p)
     a, b = getattr(p, c.param), getattr(q, c.param)
     phi1, delta = c.phi(a), c.delta(a, b)
+    move = c.move if c.move is not None else (lambda a0, s: c.phi_inv(phi1 + s))
     return geodesic_path(p, q, model=p.family, length=abs(delta), method="closed form",
-                         point=lambda t: cls(c.phi_inv(phi1 + t * delta)))
+                         point=lambda t: cls(move(a, t * delta)))
 
 
 def _same_support(p, q) -> bool:
@@ -187,19 +195,24 @@ def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
         method = "closed form (one-dimensional)"
     else:
         method = "exact (closed-form exponential map, Newton shooting to 1e-10)"
+        small = mvn.small_geodesic(v, E)
+        if small is not None:
+            length, local = small
+            method = "closed form (second order at the midpoint, exact to rounding this close)"
+            point = lambda t: back(*local(t))  # noqa: E731
+            return geodesic_path(p, q, model="mvnormal", length=length, method=method, point=point)
         try:
             length, point = _shoot(p, q)
-        except UnsupportedError:
+        except (UnsupportedError, np.linalg.LinAlgError):
             # the boundary problem can be better conditioned from the other end: solve q -> p and
             # run that path backwards (the geodesic is unique, the reverse is the same curve)
-            length, reverse = _shoot(q, p)
+            try:
+                length, reverse = _shoot(q, p)
+            except np.linalg.LinAlgError:  # non-finite entries: expm of the velocity overflowed
+                raise UnsupportedError(f"fisher: the geodesic solve between {p} and {q} did not converge "
+                                       "(the exponential map overflows at this separation)") from None
             point = lambda t: reverse(1.0 - t)  # noqa: E731
             method += ", solved from the far end"
-        small = mvn.midpoint_length(v, E)
-        if small is not None:
-            # endpoints this close leave the solve's velocity with only a few correct digits; the
-            # metric at the midpoint gives the length to O(d²) relative, below rounding here
-            length, method = small, "closed form (metric at the midpoint, error below 1e-10 relative)"
     return geodesic_path(p, q, model="mvnormal", length=length, method=method, point=point)
 
 
@@ -231,7 +244,8 @@ def _one_dimensional(v: np.ndarray, E: np.ndarray):
     """
     if not v.any():
         return None
-    e = v / np.linalg.norm(v)
+    w = v / np.abs(v).max()  # scaled first: the norm of (0, 1e300) overflows
+    e = w / np.linalg.norm(w)
     s2m1 = float(e @ E @ e)
     # relative to E itself: an absolute tolerance took any nearly identical pair (E ~ 1e-12) for a
     # one-dimensional one, whatever the shape of E

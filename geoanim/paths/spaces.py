@@ -27,8 +27,24 @@ def halfplane_distance(x1: float, y1: float, x2: float, y2: float) -> float:
 
 def halfplane_gap(dx: float, dy: float, y1: float, y2: float) -> float:
     """halfplane_distance from the differences themselves (for callers that know dy more exactly
-    than y2 - y1, such as sqrt(1 + e) - 1 = e / (1 + sqrt(1 + e)))."""
-    return 2.0 * math.asinh(math.hypot(dx, dy) / (2.0 * math.sqrt(y1) * math.sqrt(y2)))
+    than y2 - y1, such as sqrt(1 + e) - 1 = e / (1 + sqrt(1 + e))).
+
+    z = |dz| / (2 sqrt(y1 y2)) is divided out one factor at a time (2 sqrt(y1) sqrt(y2) overflows
+    for scales near 1e308 and underflows for 5e-324), and where z itself would overflow, 2 asinh z
+    = 2 log(2z) + O(z⁻²) is taken in logarithms.
+    """
+    r = math.hypot(dx, dy)
+    if r == 0.0:
+        return 0.0
+    if math.isfinite(r):
+        z = r / math.sqrt(y1) / math.sqrt(y2) / 2.0
+        if math.isfinite(z) and z < 1e150:
+            return 2.0 * math.asinh(z)
+        log_r = math.log(r)
+    else:  # the differences themselves overflowed: |dz| = 2 |dz / 2|
+        log_r = math.log(2.0) + math.log(math.hypot(dx / 2.0, dy / 2.0))
+    log_z = log_r - 0.5 * math.log(y1) - 0.5 * math.log(y2) - math.log(2.0)
+    return 2.0 * (log_z + math.log(2.0))
 
 
 def halfplane_geodesic(x1: float, y1: float, x2: float, y2: float):
@@ -136,13 +152,14 @@ def sym_fn(S: np.ndarray, fn) -> np.ndarray:
     return (V * fn(w)) @ V.T
 
 
-def sqrt_increment(s: np.ndarray, K: np.ndarray) -> np.ndarray:
-    """X = (diag(s)² + K)^½ - diag(s) for s > 0 and symmetric K, without cancellation as K -> 0.
+def sqrt_increment(s: np.ndarray, K: np.ndarray, M: np.ndarray | None = None) -> np.ndarray:
+    """X = M^½ - diag(s) for M = diag(s)² + K (s > 0, K symmetric), without cancellation as K -> 0.
 
     X solves the Riccati equation X D + D X + X² = K (D = diag s). For small K the fixed point
     X <- (K - X²) ⊘ (s_i + s_j) converges fast (a contraction with factor about |K| / s_min²) and
-    keeps full relative precision; otherwise the square root is taken directly, where nothing
-    cancels.
+    keeps full relative precision; otherwise the square root is taken directly, of M itself when
+    the caller has it (diag(s)² + K loses M's small eigenvalues: N(0, [[1, .5], [.5, 1]]) against
+    N(0, 1e-20 I) lost 8 digits).
     """
     denom = s[:, None] + s[None, :]
     if np.abs(K).max() <= 0.1 * s.min() ** 2:
@@ -153,7 +170,7 @@ def sqrt_increment(s: np.ndarray, K: np.ndarray) -> np.ndarray:
                 return new
             X = new
         return X
-    w, V = np.linalg.eigh(np.diag(s * s) + K)
+    w, V = np.linalg.eigh(np.diag(s * s) + K if M is None else M)
     return (V * np.sqrt(np.maximum(w, 0.0))) @ V.T - np.diag(s)
 
 

@@ -51,7 +51,7 @@ def location_scale(p, q) -> Path:
     """X = a + b Z with Z a fixed law of mean m1 and variance v: W2² = (Δa + m1 Δb)² + v Δb²."""
     ls: fam.LocationScale = type(p).location_scale
     (a1, b1), (a2, b2) = ls.get(p), ls.get(q)
-    da, db = a2 - a1, b2 - b1
+    da, db = ls.delta(p, q) if ls.delta is not None else (a2 - a1, b2 - b1)
     if math.isinf(ls.var):
         length = abs(da) if db == 0 else math.inf  # no second moment: finite only for a pure shift
     else:
@@ -86,7 +86,8 @@ def discrete(p, q) -> Path:
     length = _finite(2.0 * scale * math.sqrt(math.fsum(m * (half / scale) ** 2)) if scale > 0 else 0.0, p, q)
 
     def point(t):
-        return fam.Points(tuple((1 - t) * x + t * y), tuple(m / math.fsum(m)))
+        # x + t (y - x): atoms that do not move stay exactly where they are
+        return fam.Points(tuple(x + t * (y - x)), tuple(m / math.fsum(m)))
 
     return geodesic_path(p, q, model="distributions", length=length, method="exact", point=point)
 
@@ -138,18 +139,28 @@ def _levels(p: fam.Univariate, q: fam.Univariate) -> tuple[np.ndarray, np.ndarra
     return u, v
 
 
-def squared_distance_quantile(p: fam.Univariate, q: fam.Univariate) -> tuple[float, float]:
-    """W2² = ∫₀¹ (F⁻¹ - G⁻¹)² du and its error estimate, integrated as two halves so each tail uses
-    its own accurate quantile (ppf near 0, isf near 1), cut wherever either quantile jumps or bends."""
+def quantile_distance(p: fam.Univariate, q: fam.Univariate) -> tuple[float, float, float]:
+    """W2 by ∫₀¹ (F⁻¹ - G⁻¹)² du, as (W2, the integral's error estimate relative to it, the unit s).
+
+    Integrated as two halves so each tail uses its own accurate quantile (ppf near 0, isf near 1),
+    cut wherever either quantile jumps or bends, in units of s, a power of two near the laws' size:
+    W2² itself overflows for normal(0, 1e160) although W2 = 1e160 does not. Each half is taken to
+    1e-12 of itself, or of the laws' own size where it is nearly 0 next to it (the quantiles are
+    only known to rounding there: W2² of 1e-13 against spreads of 1 cannot have 12 correct digits).
+    """
     u, v = _levels(p, q)
-    # each half to 1e-12 of itself, or of the laws' own scale where it is nearly 0 next to it (the
-    # quantiles are only known to rounding there: W2² of 1e-13 against variances of 1 cannot have
-    # 12 correct digits, and asking for them ran the quadrature to its finest level)
-    scale = p.var + q.var + (p.mean - q.mean) * (p.mean - q.mean)
-    atol = 1e-14 * scale if math.isfinite(scale) else 0.0
-    lower, e1 = tanh_sinh_unit(lambda x: (p.ppf(x) - q.ppf(x)) ** 2, u, atol=atol)
-    upper, e2 = tanh_sinh_unit(lambda x: (p.isf(x) - q.isf(x)) ** 2, v, atol=atol)
-    return lower + upper, e1 + e2
+    size = max(abs(float(x)) for d in (p, q) for x in (d.ppf(0.1), d.ppf(0.5), d.ppf(0.9)))
+    s = math.ldexp(1.0, math.frexp(size)[1]) if size > 0 and math.isfinite(size) else 1.0
+    lower, e1 = tanh_sinh_unit(lambda x: ((p.ppf(x) - q.ppf(x)) / s) ** 2, u, atol=1e-14)
+    upper, e2 = tanh_sinh_unit(lambda x: ((p.isf(x) - q.isf(x)) / s) ** 2, v, atol=1e-14)
+    squared = lower + upper
+    return s * math.sqrt(max(squared, 0.0)), (e1 + e2) / max(squared, 1e-300), s
+
+
+def squared_distance_quantile(p: fam.Univariate, q: fam.Univariate) -> tuple[float, float]:
+    """W2² by quantile quadrature, and its absolute error estimate (see quantile_distance)."""
+    w2, rel, _ = quantile_distance(p, q)
+    return w2 * w2, rel * w2 * w2
 
 
 @functools.lru_cache(maxsize=256)
@@ -190,23 +201,47 @@ class QuantilePoint(fam.Univariate):
     derived = True
 
     @property
+    def _end(self) -> fam.Univariate | None:
+        """At t = 0 or 1 the point is that endpoint, exactly (0 * inf in the combination gave nan)."""
+        return self.start if self.t == 0.0 else self.end if self.t == 1.0 else None
+
+    @property
     def kind(self) -> str:  # type: ignore[override]  # a property for the base's class attribute
+        if self._end is not None:
+            return self._end.kind
         kinds = {self.start.kind, self.end.kind}
         if "continuous" in kinds and 0 < self.t < 1:
             return "continuous"  # a strictly increasing quantile plus a non-decreasing one has no flat part
         return "discrete" if kinds == {"discrete"} else "mixed"
 
+    def atoms(self):
+        if self._end is not None:
+            return self._end.atoms()
+        if self.kind != "discrete":
+            return super().atoms()
+        x, y, m = monotone_coupling(self.start, self.end)
+        return fam.base.merge_atoms(x + self.t * (y - x), m)
+
+    def pmf(self, x):
+        return self._end.pmf(x) if self._end is not None else super().pmf(x)
+
     @property
     def support(self):
+        if self._end is not None:
+            return self._end.support
         (a0, a1), (b0, b1) = self.start.support, self.end.support
         return ((1 - self.t) * a0 + self.t * b0, (1 - self.t) * a1 + self.t * b1)
 
     @property
     def mean(self) -> float:
+        if self._end is not None:
+            return self._end.mean
         return (1 - self.t) * self.start.mean + self.t * self.end.mean
 
     @property
     def var(self) -> float:
+        if self._end is not None:
+            return self._end.var
         if self.start.heavy_tailed or self.end.heavy_tailed:
             return math.inf
         # Var(Q_t(U)) = (1-t)^2 Var p + t^2 Var q + 2 t (1-t) Cov(F^-1(U), G^-1(U)); the covariance of
@@ -216,18 +251,26 @@ class QuantilePoint(fam.Univariate):
         return max((1 - t) ** 2 * self.start.var + t * t * self.end.var + 2 * t * (1 - t) * cov, 0.0)
 
     def ppf(self, u):
+        if self._end is not None:
+            return self._end.ppf(u)
         t = self.t
         return out(u, (1 - t) * as_array(self.start.ppf(u)) + t * as_array(self.end.ppf(u)))
 
     def isf(self, v):
+        if self._end is not None:
+            return self._end.isf(v)
         t = self.t
         return out(v, (1 - t) * as_array(self.start.isf(v)) + t * as_array(self.end.isf(v)))
 
     def cdf(self, x):
+        if self._end is not None:
+            return self._end.cdf(x)
         xa = as_array(x)
         return out(x, bisect_monotone(self.ppf, xa, np.zeros_like(xa), np.ones_like(xa), increasing=True))
 
     def sf(self, x):
+        if self._end is not None:
+            return self._end.sf(x)
         xa = as_array(x)
         return out(x, bisect_monotone(self.isf, xa, np.zeros_like(xa), np.ones_like(xa), increasing=False))
 
@@ -241,6 +284,8 @@ class QuantilePoint(fam.Univariate):
         return out(u, total)
 
     def pdf(self, x):
+        if self._end is not None:
+            return self._end.pdf(x)
         if self.kind != "continuous":
             return super().pdf(x)
         xa = as_array(x)
@@ -318,13 +363,12 @@ def quantiles(p, q) -> Path:
     if p.heavy_tailed or q.heavy_tailed:
         length, method = math.inf, "closed form (one law has no second moment)"
     else:
-        squared, error = squared_distance_quantile(p, q)
-        scale = p.var + q.var + (p.mean - q.mean) * (p.mean - q.mean)
-        if not error <= QUAD_RTOL * squared + 1e-13 * scale:
+        length, rel, s = quantile_distance(p, q)
+        # relative to W2², or to the laws' size (1 in units of s) where W2 is nearly 0 next to it
+        if not rel * (length / s) ** 2 <= QUAD_RTOL * (length / s) ** 2 + 1e-13:
             raise UnsupportedError(f"wasserstein: the quantile quadrature between {p} and {q} did not converge "
-                                   f"(relative error estimate {error / max(squared, 1e-300):.1e}, "
-                                   f"tolerance {QUAD_RTOL:g})")
-        length, method = math.sqrt(max(squared, 0.0)), "quadrature"
+                                   f"(relative error estimate {rel:.1e}, tolerance {QUAD_RTOL:g})")
+        method = "quadrature"
     return geodesic_path(p, q, model="distributions", length=length, method=method,
                          point=lambda t: QuantilePoint(p, q, t), curve=lambda grid: QuantileCurve(p, q, grid))
 
@@ -348,19 +392,27 @@ def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
     if str(q) < str(p):
         return normals(q, p).reversed()
     mu1, S1, mu2, S2 = p.mu, p.sigma, q.mu, q.sigma
-    s, V = np.linalg.eigh(S1)
+    # in units of c, a power of two near the covariances' size (T is unitless; W2 scales by √c):
+    # covariances of 1e-300 lost every digit of K to underflow
+    c = math.ldexp(1.0, math.frexp(max(np.abs(S1).max(), np.abs(S2).max()))[1])
+    S1c, S2c = S1 / c, S2 / c
+    s, V = np.linalg.eigh(S1c)
     r = np.sqrt(s)
-    K = (V.T @ (S2 - S1) @ V) * r[:, None] * r[None, :]  # S2 - S1 first: exact for close covariances
-    X = spaces.sqrt_increment(s, 0.5 * (K + K.T))
+    rr = r[:, None] * r[None, :]
+    K = (V.T @ (S2c - S1c) @ V) * rr  # S2 - S1 first: exact for close covariances
+    M = (V.T @ S2c @ V) * rr
+    X = spaces.sqrt_increment(s, 0.5 * (K + K.T), 0.5 * (M + M.T))
     X = 0.5 * (X + X.T)
-    G = X / r[:, None] / r[None, :]  # T - I in the eigenbasis
-    spread = math.sqrt(max(float(np.sum(X * X / s[None, :])), 0.0))
+    G = X / rr  # T - I in the eigenbasis
+    spread = math.sqrt(c) * math.sqrt(max(float(np.sum(X * X / s[None, :])), 0.0))
     length = _finite(math.hypot(math.hypot(*(mu2 - mu1)), spread), p, q)  # hypot: no overflow for 1e200
     eye = np.eye(len(mu1))
+    dmu = mu2 - mu1
 
     def point(t):
-        M = V @ (eye + t * G) @ V.T
-        return fam.MVNormal.from_arrays((1 - t) * mu1 + t * mu2, M @ S1 @ M)
+        A = V @ (eye + t * G) @ V.T
+        # mu1 + t dmu, not (1 - t) mu1 + t mu2, which moves a coordinate the two share by an ulp
+        return fam.MVNormal.from_arrays(mu1 + t * dmu, A @ S1 @ A)
 
     return geodesic_path(p, q, model="mvnormal", length=length, method="closed form (Bures-Wasserstein)",
                          point=point)
