@@ -101,12 +101,14 @@ def distance(
 ) -> None:
     """Print the geodesic distance between P and Q under each metric."""
     from .errors import UnsupportedError
-    from .paths import available, geodesic
+    from .paths import geodesic
+    from .paths.divergence import kl
+    from .paths.registry import default_metrics
     from .spec import parse
 
     a, b = parse(p), parse(q)
     paths: list[Any] = []
-    for m in metric or available():
+    for m in metric or default_metrics():
         try:
             paths.append(geodesic(a, b, m))
         except UnsupportedError as exc:
@@ -115,15 +117,33 @@ def distance(
             paths.append((m, exc.message))
     if all(isinstance(g, tuple) for g in paths):
         raise UnsupportedError(f"no metric supports {a} and {b}: {paths[0][1]}")
+    divergences = []
+    for name, (x, y) in (("KL(p||q)", (a, b)), ("KL(q||p)", (b, a))):
+        try:
+            value, how = kl(x, y)
+            divergences.append((name, value, how))
+        except UnsupportedError as exc:
+            divergences.append((name, None, exc.message))
     if as_json:
         _emit_json({"p": str(a), "q": str(b), "distances": {
             (g[0] if isinstance(g, tuple) else g.metric): (None if isinstance(g, tuple) else _number(g.length))
-            for g in paths}})
+            for g in paths if isinstance(g, tuple) or _constant_speed(g.metric)},
+            "curve_lengths": {g.metric: _number(g.length) for g in paths
+                              if not isinstance(g, tuple) and not _constant_speed(g.metric)},
+            "divergences": {name: None if v is None else _number(v) for name, v, _ in divergences}})
         return
     typer.echo(f"p = {a}\nq = {b}\n")
     rows = [[g[0], "-", "-", g[1]] if isinstance(g, tuple) else
-            [g.metric, g.label, _text(g.length), g.method] for g in paths]
-    typer.echo(_table(rows, ["metric", "geometry", "distance", "method"]))
+            [g.metric, g.label if _constant_speed(g.metric) else f"{g.label} (Fisher-Rao length of the curve)",
+             _text(g.length), g.method] for g in paths]
+    rows += [[name, "divergence, not a distance", "-" if v is None else _text(v), how] for name, v, how in divergences]
+    typer.echo(_table(rows, ["metric", "geometry", "value", "method"]))
+
+
+def _constant_speed(metric: str) -> bool:
+    from .paths import get_metric
+
+    return get_metric(metric).constant_speed
 
 
 def _moments(d) -> tuple[Any, Any, str]:
@@ -183,7 +203,8 @@ def metrics(
     for m in data:
         aliases = f" (aliases: {', '.join(m['aliases'])})" if m["aliases"] else ""
         typer.echo(f"{m['name']}{aliases}\n  {m['summary']}\n  convention: {m['convention']}")
-        rows = [[r["pairs"], r["model"], r["method"] + (f": {r['note']}" if r["note"] else "")] for r in m["routes"]]
+        rows = [[r["pairs"], r["model"], r["method"] + (f": {r['note']}" if r["note"] else "")
+                 + (f"; refuses {r['refuses']}" if r["refuses"] else "")] for r in m["routes"]]
         typer.echo("\n".join("    " + line for line in _table(rows, ["pairs", "model", "method"]).split("\n")))
         typer.echo("")
 
@@ -287,7 +308,7 @@ def render(
         raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])
     names = metric or list(DEFAULT_METRICS)
-    canonical = [get_metric(m).name for m in names]
+    canonical = [get_metric(m).call for m in names]
     if len(set(canonical)) != len(canonical):
         raise ValidationError(f"render: a metric is given twice ({', '.join(names)}); one panel per metric")
     paths = [geodesic(a, b, m) for m in names]

@@ -161,6 +161,15 @@ def _quad_scipy(f: Callable[[float], float], a: float, b: float) -> tuple[float,
     return _quad(quad, f, a, b)
 
 
+def ldexp_or_inf(x: float, k: int) -> float:
+    """x * 2^k (exact unless the result is subnormal), inf where it overflows (math.ldexp raises):
+    moments summed in units of a power of two are scaled back with it."""
+    try:
+        return math.ldexp(x, k)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
 # ----------------------------------------------------------------------------------------------
 # root finders (quantiles of mixtures and geodesic points)
 # ----------------------------------------------------------------------------------------------
@@ -188,43 +197,82 @@ def bisect_monotone(f, target: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, in
     return hi
 
 
-def newton_bracketed(f, fprime, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                     iterations: int = 100) -> np.ndarray:
-    """Solve f(x) = target for increasing f on brackets [lo, hi], vectorised.
+def _ordered(x: np.ndarray) -> np.ndarray:
+    """Integers in the order of the doubles x (-0.0 and 0.0 both 0; adjacent doubles differ by 1)."""
+    bits = np.asarray(x, dtype=np.float64).view(np.int64)
+    return np.where(bits < 0, -(bits & np.int64(0x7FFFFFFFFFFFFFFF)), bits)
 
-    Newton steps from the bracket's midpoint, falling back to bisection whenever a step leaves the
-    bracket, which shrinks around the root every iteration: as sure as bisection, and about ten
-    times fewer evaluations. Stops when every step is below a few ulps. Each iteration evaluates
-    f and f' only where the root is still open, so a few slow points (a quantile in the flat gap
-    between two far-apart mixture components) do not cost a full pass over every point.
+
+def _from_ordered(k: np.ndarray) -> np.ndarray:
+    bits = np.where(k < 0, (-k) | np.int64(-0x8000000000000000), k)
+    return bits.view(np.float64)
+
+
+def float_midpoint(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The double halfway between lo and hi in the order of doubles (either may be infinite).
+
+    On a bracket within one binade this is the arithmetic midpoint; on one spanning many orders of
+    magnitude ([0.25, 3e299], [-1, 1e300]) it halves the exponent range instead, so bisection
+    closes any bracket to adjacent doubles in at most 64 halvings (arithmetic halving needed ~1000
+    to come down from 3e299 to 0.5).
+    """
+    a, b = _ordered(lo), _ordered(hi)
+    return _from_ordered((a >> 1) + (b >> 1) + (a & b & 1))
+
+
+def newton_bracketed(f, fprime, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                     iterations: int = 200) -> np.ndarray:
+    """Smallest x in [lo, hi] with f(x) >= target, for non-decreasing f with derivative fprime (the
+    generalised inverse: quantiles), vectorised.
+
+    Newton steps, falling back to bisection in the order of doubles (:func:`float_midpoint`)
+    whenever a step leaves the bracket or crawls, so the bracket shrinks around the root every
+    iteration and any bracket closes in at most 64 halvings, whatever orders of magnitude it spans.
+    f(x) == target is not taken as the answer: on a flat stretch of f (a gap between mixture
+    components, or a slope too small to move f's rounded value) the leftmost point is wanted, so the
+    next probe steps just past the stretch that rounding makes flat. Stops when a Newton step is
+    below a few ulps or the bracket is two adjacent doubles. Each iteration evaluates f and f' only
+    where the root is still open, so a few slow points do not cost a pass over every point.
     """
     shape = np.shape(target)
     target = np.array(np.broadcast_to(target, shape), dtype=float).ravel()
     lo = np.array(np.broadcast_to(lo, shape), dtype=float).ravel()
     hi = np.array(np.broadcast_to(hi, shape), dtype=float).ravel()
-    x = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi), np.where(np.isfinite(lo), lo, hi))
-    step = hi - lo  # the last step taken (the bracket's width before the first)
-    open_ = np.flatnonzero(np.isfinite(x) & (lo != hi))
+    x = np.where(np.isnan(lo) | np.isnan(hi), np.nan, lo)
+    open_ = np.flatnonzero(~np.isnan(x) & (lo < hi))
+    x[open_] = float_midpoint(lo[open_], hi[open_])
+    with np.errstate(invalid="ignore", over="ignore"):
+        step = hi - lo  # the last step taken (the bracket's width before the first); inf for wide ones
     for _ in range(iterations):
         if open_.size == 0:
             break
-        xo, lo_o, hi_o = x[open_], lo[open_], hi[open_]
-        g = np.asarray(f(xo), dtype=float).ravel() - target[open_]
+        xo, lo_o, hi_o, to = x[open_], lo[open_], hi[open_], target[open_]
+        g = np.asarray(f(xo), dtype=float).ravel() - to
         lo_o = np.where(g < 0, xo, lo_o)
         hi_o = np.where(g >= 0, xo, hi_o)
         d = np.asarray(fprime(xo), dtype=float).ravel()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new = xo - np.where(d > 0, g / d, np.nan)
-        # bisect when Newton leaves the bracket or crawls: a Newton step less than half the size of
-        # the one before (far tails, where F is very convex). Judged by the steps, not the bracket:
-        # Newton converging from one side leaves the bracket's far end where it is.
-        slow = np.abs(new - xo) > 0.5 * step[open_]
-        bad = ~np.isfinite(new) | (new <= lo_o) | (new >= hi_o) | slow
-        new = np.where(bad, 0.5 * (lo_o + hi_o), new)
-        step[open_] = np.where(bad, hi_o - lo_o, np.abs(new - xo))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            newton = xo - np.where(d > 0, g / d, np.nan)
+            # f(x) == target: step left past the stretch where f's rounded value cannot change
+            # (about ulp(target) / f' wide), to find where f reaches the target
+            probe = xo - np.maximum(2.0 * np.spacing(np.abs(to)) / np.where(d > 0, d, np.nan),
+                                    2.0 * np.spacing(np.abs(xo)))
+            new = np.where(g == 0, probe, newton)
+            # bisect when Newton leaves the bracket or crawls: a Newton step less than half the size of
+            # the one before (far tails, where F is very convex). Judged by the steps, not the bracket:
+            # Newton converging from one side leaves the bracket's far end where it is.
+            slow = (g != 0) & (np.abs(new - xo) > 0.5 * step[open_])
+            bad = ~np.isfinite(new) | (new <= lo_o) | (new >= hi_o) | slow
+            new = np.where(bad, float_midpoint(lo_o, hi_o), new)
+            step[open_] = np.where(bad, hi_o - lo_o, np.abs(new - xo))
         lo[open_], hi[open_] = lo_o, hi_o
-        tol = 4 * np.spacing(np.maximum(np.abs(xo), 1e-300))
-        finished = (np.abs(new - xo) <= tol) | (hi_o - lo_o <= tol) | (g == 0)
-        x[open_] = np.where(finished, xo, new)
-        open_ = open_[~finished]
+        with np.errstate(over="ignore"):
+            tol = 4 * np.spacing(np.maximum(np.abs(xo), 1e-300))
+        mid = float_midpoint(lo_o, hi_o)
+        closed = (mid == lo_o) | (mid == hi_o)  # equal or adjacent doubles
+        # judged by the Newton step itself: a step that rounds to nothing lands on the bracket end
+        # just moved to xo, which counts as leaving the bracket (and cost ~30 needless bisections)
+        converged = (g != 0) & np.isfinite(newton) & (np.abs(newton - xo) <= tol)
+        x[open_] = np.where(closed, hi_o, np.where(converged, xo, new))
+        open_ = open_[~(closed | converged)]
     return x.reshape(shape)

@@ -103,7 +103,7 @@ def validate_options(where: str, table: dict) -> dict[str, Any]:
 
 def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any]) -> Job:
     from .paths import METRICS
-    from .paths.registry import ALIASES
+    from .paths.registry import ALIASES, NOT_METRICS, get_metric
     from .rendering.encode import output_format
     from .spec import parse
 
@@ -128,10 +128,15 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
     canonical = []
     for i, m in enumerate(metrics):
         key = str(m).strip().lower().replace("_", "-")
-        if key not in ALIASES:
+        if "(" not in key and key not in ALIASES and key not in NOT_METRICS:
             raise PresetError(f'{where}: metrics[{i}]: unknown metric "{m}"{_did_you_mean(key, ALIASES)}'
                               f"; available: {', '.join(METRICS)}")
-        canonical.append(ALIASES[key])
+        try:
+            canonical.append(get_metric(str(m)).call)
+        except GeoanimError as exc:
+            raise PresetError(f"{where}: metrics[{i}]: {exc.message}") from None
+    if len(set(canonical)) != len(canonical):
+        raise PresetError(f"{where}: metrics: a metric is listed twice ({', '.join(canonical)})")
     output = entry.get("output", f"{name}.gif")
     if not isinstance(output, str) or not output:
         raise PresetError(f"{where}: output: must be a file name such as \"{name}.gif\"")

@@ -76,7 +76,7 @@ def sweep(p_text: str, q_text: str | None, metrics: list[str], *, shift: str | N
     from .errors import GeoanimError
     from .paths import get_metric
 
-    names = [get_metric(m).name for m in metrics]
+    names = [get_metric(m).call for m in metrics]
     if len(set(names)) != len(names):
         raise ValidationError(f"sweep: a metric is given twice ({', '.join(metrics)})")
     values = np.linspace(lo, hi, points)

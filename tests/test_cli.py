@@ -59,7 +59,9 @@ def test_distance_json():
     result = run("distance", "normal(-4, 1)", "normal(4, 1)", "--json")
     assert result.exit_code == 0
     data = strict_json(result.stdout)
-    assert set(data) == {"p", "q", "distances"}
+    assert set(data) == {"p", "q", "distances", "curve_lengths", "divergences"}
+    assert set(data["curve_lengths"]) == {"e-geodesic", "m-geodesic", "mixture"}
+    assert data["divergences"] == {"KL(p||q)": 32.0, "KL(q||p)": 32.0}
     assert data["p"] == "normal(-4, 1)" and data["q"] == "normal(4, 1)"
     assert set(data["distances"]) == {"fisher", "fisher-np", "wasserstein"}
     assert data["distances"]["fisher"] == pytest.approx(FR_17, rel=1e-15, abs=0)
@@ -163,7 +165,7 @@ def test_metrics_lists_each_metric():
     blocks = [line for line in result.stdout.splitlines() if line and not line.startswith(" ")]
     names = [line.split()[0] for line in blocks]
     assert names == available() and {"fisher", "fisher-np", "wasserstein"} <= set(names)
-    assert "aliases: w2" in result.stdout and "aliases: fisher-rao, kl" in result.stdout
+    assert "aliases: w2" in result.stdout and "fisher (aliases: fisher-rao)\n" in result.stdout  # kl is no alias
 
 
 def test_metrics_json_is_the_registry_itself(monkeypatch):
@@ -173,7 +175,9 @@ def test_metrics_json_is_the_registry_itself(monkeypatch):
     from geoanim.paths.registry import route
 
     data = json.loads(run("metrics", "--json").stdout)
-    assert [m["name"] for m in data] == list(ROUTES)
+    from geoanim.paths import METRICS
+
+    assert [m["name"] for m in data] == list(METRICS) and set(ROUTES) == set(METRICS)
     for m in data:
         assert [r["method"] for r in m["routes"]] == [r.method for r in ROUTES[m["name"]]]
     fisher = {r["pairs"]: r for r in data[0]["routes"]}

@@ -69,7 +69,10 @@ def test_fisher_np_of_far_apart_laws_is_pi(a, b):
 def test_fisher_np_never_exceeds_pi_and_refuses_what_it_cannot_sample():
     # two laws narrower than the float spacing where they sit cannot be integrated: a clear refusal
     with pytest.raises(UnsupportedError, match="too narrow for double precision"):
-        geoanim.distance(P("laplace(1e20, 1)"), P("laplace(1e20, 2)"), "fisher-np")
+        geoanim.distance(P("laplace(1e20, 1)"), P("normal(1e20, 2)"), "fisher-np")
+    # two Laplace laws need no integral (docs/math.md: BC = 2 sqrt(b1 b2) / (b1 + b2) at one location)
+    assert geoanim.distance(P("laplace(1e20, 1)"), P("laplace(1e20, 2)"), "fisher-np") == \
+        pytest.approx(2 * math.acos(2 * math.sqrt(2) / 3), rel=1e-15, abs=0)
     for a, b in [("cauchy(0, 1)", "cauchy(1e8, 1)"), ("exponential(1)", "exponential(1e-12)")]:
         assert geoanim.distance(P(a), P(b), "fisher-np") <= math.pi
 
@@ -115,6 +118,49 @@ def test_quadrature_error_estimates_come_back_with_every_integral():
     assert value == pytest.approx(math.sqrt(math.pi), rel=1e-13, abs=0) and 0 <= error < 1e-9
     value, error = tanh_sinh_unit(lambda u: u ** -0.5, ())
     assert value == pytest.approx(math.sqrt(2), rel=1e-11, abs=0) and error < 1e-9
+
+
+# ---------------------------------------------------------------------------------------------
+# 1-D W2: the quadrature's work is bounded, or the pair is refused with the reason
+# ---------------------------------------------------------------------------------------------
+
+
+def test_w2_quadrature_never_evaluates_a_quantile_at_level_0():
+    # the mixture's cut at x = 91 - 128 = -37 has level 2.9e-300: the tanh-sinh nodes of the piece
+    # [0, 2.9e-300] underflowed to level 0, where both quantiles are -inf and the integrand NaN, and
+    # the piece fell back to adaptive quadrature, one quantile per call: 60 s (with a 100-normal
+    # mixture, more than 14 minutes). Reference: w2_mixture_reference(0.5, 91), 50 digits (5 s).
+    p, q = P("normal(0, 1)"), P("0.5*normal(0, 1) + 0.5*normal(91, 1)")
+    with np.errstate(invalid="raise"):
+        assert geoanim.distance(p, q, "wasserstein") == pytest.approx(63.7866112733675, rel=1e-12, abs=0)
+
+
+def test_w2_between_poisson_1e7_and_a_mixture_is_computed():
+    # 76,000 quantile cuts, each piece with 30 mixture quantiles: 15-18 s before the mixture's quantiles
+    # were solved in tight brackets (about 8 s now, 4.6 million of the 7 million evaluations allowed).
+    # Reference: W2 is within 5e-4 of sqrt(dmean² + (std_p - std_q)²), 1e7 - 2.0008 (the centred laws
+    # are each within W2 ~1 of the normal of their variance; d/dstd of the root is 3e-4)
+    p, q = P("poisson(1e7)"), P("0.5*normal(0, 1) + 0.5*normal(5, 1)")
+    ref = math.hypot(1e7 - 2.5, math.sqrt(1e7) - math.sqrt(7.25))
+    assert geoanim.distance(p, q, "wasserstein") == pytest.approx(ref, rel=1e-10, abs=0)
+
+
+@pytest.mark.parametrize("q, limit", [
+    ("+".join(f"0.1*normal({i}, 1)" for i in range(10)), None),  # 22 s (minutes before the level tables)
+    ("0.5*uniform(0, 1e30) + 0.5*normal(1e7, 1)", 1_000_000),  # the second pair, a lowered limit
+])
+def test_w2_quadrature_beyond_its_work_limit_is_refused_before_the_work(q, limit, monkeypatch):
+    import time
+
+    from geoanim.paths import wasserstein
+
+    if limit is not None:
+        monkeypatch.setattr(wasserstein, "MAX_ROOT_WORK", limit)
+    start = time.perf_counter()
+    with pytest.raises(UnsupportedError, match="root-solve evaluations") as exc:
+        geoanim.distance(P("poisson(1e7)"), P(q), "wasserstein")
+    assert "\n" not in str(exc.value) and len(str(exc.value)) < 300
+    assert time.perf_counter() - start < 5  # refused from the count, before the solves
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from geoanim.errors import UnsupportedError, ValidationError
 from geoanim.families import Categorical, Cauchy, Exponential, Laplace, Mixture, Normal, Points, Poisson, Uniform, dirac
 from geoanim.paths import available
 from geoanim.paths.densities import FisherNPPoint
+from geoanim.paths.registry import metric_calls
 from geoanim.paths.wasserstein import QuantilePoint, squared_distance_quantile
 
 SQ2 = math.sqrt(2.0)
@@ -121,9 +122,12 @@ def assert_constant_speed(g, ts=TS, rel=1e-7, dist=None):
 def test_metrics_registered():
     assert available()[:3] == ["fisher", "fisher-np", "wasserstein"]
     p, q = Normal(0, 1), Normal(1, 2)
-    for alias, name in [("fisher-rao", "fisher"), ("kl", "fisher"), ("FISHER", "fisher"), ("fisher_np", "fisher-np"),
-                        ("w2", "wasserstein"), ("Wasserstein", "wasserstein"), ("wasserstein-2", "wasserstein")]:
+    for alias, name in [("fisher-rao", "fisher"), ("FISHER", "fisher"), ("fisher_np", "fisher-np"),
+                        ("w2", "wasserstein"), ("Wasserstein", "wasserstein"), ("wasserstein-2", "wasserstein"),
+                        ("e", "e-geodesic"), ("m", "m-geodesic"), ("alpha(a=0.25)", "alpha(0.25)")]:
         assert geodesic(p, q, alias).metric == name
+    with pytest.raises(UnsupportedError, match="KL is a divergence, not a metric"):
+        geodesic(p, q, "kl")
 
 
 def test_package_doctest():
@@ -880,7 +884,7 @@ def test_sweep_wasserstein(a, b):
 
 def test_identical_endpoints():
     for d in (Normal(1, 2), Categorical((0.3, 0.7)), Exponential(3), Poisson(2), Laplace(0, 1), Uniform(0, 1)):
-        for metric in available():
+        for metric in metric_calls():
             g = geodesic(d, d, metric)
             assert g.length == 0.0
             x = g(0.5)

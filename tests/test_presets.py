@@ -20,8 +20,8 @@ from geoanim.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-TINY = (("frames", 3), ("hold", 0), ("size", "450x160"))
-TINY_SET = ["--set", "frames=3", "--set", "hold=0", "--set", "size=450x160"]
+TINY = (("frames", 3), ("hold", 0), ("size", "900x160"))  # wide enough for six panels (kl.toml)
+TINY_SET = ["--set", "frames=3", "--set", "hold=0", "--set", "size=900x160"]
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

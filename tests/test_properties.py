@@ -40,8 +40,8 @@ import pytest
 import geoanim  # noqa: F401  (loads every family and metric module)
 from geoanim.errors import UnsupportedError, ValidationError
 from geoanim.families import Distribution, family_classes
-from geoanim.families.base import Law, Matrix, Positive, Probabilities, Real, Reals, Text, Unit
-from geoanim.paths.registry import METRICS, ROUTES, Route, find_route, geodesic
+from geoanim.families.base import Interval, Law, Matrix, Positive, Probabilities, Real, Reals, Text, Unit
+from geoanim.paths.registry import ROUTES, Route, find_route, geodesic, get_metric, metric_calls
 
 SEED = 20240607
 FIRST_DRAWS, MAX_DRAWS = 3, 10  # draws per family; more only while some route is unreached
@@ -93,7 +93,7 @@ def _not_generated(rng, prm, n):
 
 GENERATORS: dict[type, Callable[[np.random.Generator, Any, int], Any]] = {
     Real: _real, Positive: _positive, Probabilities: _probabilities, Reals: _reals, Matrix: _matrix,
-    Text: _not_generated, Law: _not_generated, Unit: _not_generated,
+    Text: _not_generated, Law: _not_generated, Unit: _not_generated, Interval: _not_generated,
 }
 
 
@@ -154,7 +154,8 @@ def route_id(r: Route) -> str:
     return f"{r.metric}/{route_name(r)}"
 
 
-ALL_ROUTES = [r for m in METRICS for r in ROUTES.get(m, [])]
+CALLS = metric_calls()  # one per metric, or its examples where it needs values ("alpha(0.5)")
+ALL_ROUTES = [r for name in dict.fromkeys(get_metric(c).name for c in CALLS) for r in ROUTES.get(name, [])]
 
 
 @dataclass(frozen=True)
@@ -162,14 +163,22 @@ class Case:
     route: Route
     p: Distribution
     q: Distribution
+    call: str  # the metric as written: "fisher", "alpha(0.5)"
 
     @property
     def metric(self) -> str:
-        return self.route.metric
+        return self.call
+
+    @property
+    def spec(self):
+        return get_metric(self.call)
 
     @property
     def id(self) -> str:
-        return f"{route_id(self.route)}/{self.p.family}-{self.q.family}"
+        name = route_id(self.route)
+        if self.call != self.route.metric:
+            name = name.replace(self.route.metric, self.call, 1)
+        return f"{name}/{self.p.family}-{self.q.family}"
 
 
 def stable(text: str) -> int:
@@ -204,8 +213,8 @@ def _cases(draws: dict[str, list[Distribution]]) -> dict[tuple, Case]:
     picked by a stable hash of the case (so the cases do not all share each family's first draw)."""
     found: dict[tuple, list[Case]] = {}
     names = list(draws)
-    for metric in METRICS:
-        m = METRICS[metric]
+    for metric in CALLS:
+        m = get_metric(metric)
         for i, a in enumerate(names):
             for b in names[i:]:
                 for p in draws[a]:
@@ -216,7 +225,7 @@ def _cases(draws: dict[str, list[Distribution]]) -> dict[tuple, Case]:
                             r, _ = find_route(m, p, q)
                         except UnsupportedError:
                             continue
-                        found.setdefault((metric, r.order, a, b), []).append(Case(r, p, q))
+                        found.setdefault((metric, r.order, a, b), []).append(Case(r, p, q, metric))
     return {key: pairs[stable(repr(key)) % len(pairs)] for key, pairs in found.items()}
 
 
@@ -225,7 +234,7 @@ def _generate():
     while True:
         draws = _draws(n)
         cases = _cases(draws)
-        reached = {(c.metric, c.route.order) for c in cases.values()}
+        reached = {(c.route.metric, c.route.order) for c in cases.values()}
         if all((r.metric, r.order) in reached for r in ALL_ROUTES) or n >= MAX_DRAWS:
             return draws, list(cases.values())
         n += 1
@@ -267,10 +276,11 @@ def quadrature(*methods: str) -> bool:
     return any("quadrature" in m for m in methods)
 
 
-def rel_close(a: float, b: float, rtol: float) -> bool:
+def rel_close(a: float, b: float, rtol: float, atol: float = 0.0) -> bool:
+    """|a - b| <= rtol·max|a, b| + atol (atol: the lengths' own declared error estimates, Path.error)."""
     if math.isinf(a) or math.isinf(b):
         return a == b
-    return abs(a - b) <= rtol * max(abs(a), abs(b), 1e-300)
+    return abs(a - b) <= rtol * max(abs(a), abs(b), 1e-300) + atol
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,8 +368,15 @@ def params(test: str, items, skip: Callable[[Any], str | None] = lambda item: No
     return out
 
 
+def _unsupported(c: Case) -> str | None:
+    g = geo(c.metric, c.p, c.q)
+    return f"the pair is refused: {g}" if isinstance(g, UnsupportedError) else None
+
+
 def case_params(test: str, skip: Callable[[Case], str | None] = lambda c: None):
-    return params(test, [(c.id, c) for c in CASES], skip)
+    """Every case, skipped where ``skip`` says so or where the metric refuses the pair (with its
+    one-line reason: test_refusals_are_routes_that_say_so checks only declared refusals do)."""
+    return params(test, [(c.id, c) for c in CASES], lambda c: skip(c) or _unsupported(c))
 
 
 def _infinite(c: Case) -> str | None:
@@ -383,6 +400,16 @@ def test_every_route_is_reached(r):
     reached = [c.id for c in CASES if c.route is r]
     assert reached, (f"no generated pair is sent to {route_id(r)} ({r.pairs()}): the generator misses the "
                      f"families this route is for")
+
+
+@pytest.mark.parametrize("r", [pytest.param(r, id=route_id(r)) for r in ALL_ROUTES])
+def test_refusals_are_routes_that_say_so(r):
+    """A route builds a path for some generated pair unless it declares what it refuses (``refuses``,
+    listed by ``geoanim metrics``): a route that refuses everything by accident fails here."""
+    cases = [c for c in CASES if c.route is r]
+    built = [c for c in cases if not isinstance(geo(c.metric, c.p, c.q), UnsupportedError)]
+    assert built or not cases or r.refuses, (f"{route_id(r)} refused every generated pair: "
+                                             f"{geo(cases[0].metric, cases[0].p, cases[0].q)}")
 
 
 @pytest.mark.parametrize("name", params("test_every_family_is_used", [(n, n) for n in CLASSES],
@@ -414,7 +441,7 @@ def _self_cases():
             items[f"{c.id}/path(0.5)"] = (c.metric, None, exc)
         for x in laws:
             try:
-                r, _ = find_route(METRICS[c.metric], x, x)
+                r, _ = find_route(c.spec, x, x)
             except Exception as exc:  # UnsupportedError skips, anything else fails
                 items.setdefault(f"{c.metric}/(none)/{x.family}-{x.family}", (c.metric, x, exc))
                 continue
@@ -445,7 +472,7 @@ def test_self_distance_is_zero(item):
 def test_symmetry(c):
     fwd, back = path_of(c.metric, c.p, c.q), path_of(c.metric, c.q, c.p)
     rtol = 1e-7 if quadrature(fwd.method, back.method) else 1e-10
-    assert rel_close(fwd.length, back.length, rtol), (
+    assert rel_close(fwd.length, back.length, rtol, fwd.error + back.error), (
         f"d(p, q) = {fwd.length!r} ({fwd.method}), d(q, p) = {back.length!r} ({back.method})")
 
 
@@ -474,7 +501,7 @@ def test_reversal(c):
 
 @pytest.mark.parametrize("c", case_params(
     "test_constant_speed",
-    lambda c: (None if METRICS[c.metric].constant_speed else f"{c.metric} does not declare constant_speed")
+    lambda c: (None if c.spec.constant_speed else f"{c.metric} does not declare constant_speed")
     or _infinite(c)))
 def test_constant_speed(c):
     path = path_of(c.metric, c.p, c.q)
@@ -485,6 +512,28 @@ def test_constant_speed(c):
         assert rel_close(sub.length, t * L, rtol), (
             f"d(p, path({t})) = {sub.length!r} ({sub.method}), t * d(p, q) = {t * L!r} ({path.method}); "
             f"relative error {abs(sub.length - t * L) / (t * L):.3g}")
+
+
+def _a_metric_geodesic(c: Case) -> str | None:
+    if c.spec.constant_speed:
+        return f"{c.metric} is a metric's geodesic: its length is the distance (test_constant_speed)"
+    return _infinite(c)
+
+
+@pytest.mark.parametrize("c", case_params("test_curve_length_at_least_distance", _a_metric_geodesic))
+def test_curve_length_at_least_distance(c):
+    """A curve that is not the Fisher-Rao geodesic is at least as long as the Fisher-Rao distance in
+    the model it lives in (the family's for a route that stays in it, all densities' otherwise),
+    and no longer than the sum of its own chords' upper bounds would allow: finite."""
+    path = path_of(c.metric, c.p, c.q)
+    reference = "fisher" if c.route.model == "same family" else "fisher-np"
+    try:
+        d = path_of(reference, c.p, c.q)
+    except UnsupportedError as exc:
+        pytest.skip(f"no {reference} distance to compare with: {exc}")
+    rtol = 1e-6 if quadrature(path.method, d.method) else 1e-9
+    assert math.isfinite(path.length) and path.length >= d.length * (1 - rtol) - path.error - d.error, (
+        f"{c.metric} length {path.length!r} ({path.method}) is below the {reference} distance {d.length!r}")
 
 
 def _not_a_family(c: Case) -> str | None:
@@ -519,16 +568,18 @@ def _applies(r: Route, p, q):
     return False, False
 
 
-def _build(r: Route, p, q):
+def _build(r: Route, p, q, **kw):
     ok, flipped = _applies(r, p, q)
     assert ok
-    return r.build(q, p).reversed() if flipped else r.build(p, q)
+    return r.build(q, p, **kw).reversed() if flipped else r.build(p, q, **kw)
 
 
 def _containing_cases():
     items = []
     for c in CASES:
-        for r in ROUTES[c.metric]:
+        if not c.spec.constant_speed:
+            continue  # a KL straight line is no shortest path: a bigger model's curve need not be shorter
+        for r in ROUTES[c.route.metric]:
             if r is not c.route and _applies(r, c.p, c.q)[0]:
                 items.append((f"{c.id} in {route_name(r)}", (c, r)))
     return items
@@ -537,7 +588,7 @@ def _containing_cases():
 def _containing_skip(item) -> str | None:
     c, general = item
     try:
-        g = _build(general, c.p, c.q)
+        g = _build(general, c.p, c.q, **c.spec.kwargs)
         specific = path_of(c.metric, c.p, c.q)
     except UnsupportedError as exc:
         return f"the containing route {route_name(general)} declines the pair: {exc}"
@@ -560,13 +611,14 @@ LOCAL, LOCAL_RTOL = 1e-4, 1e-3
 def test_containing_model(item):
     c, general = item
     specific = path_of(c.metric, c.p, c.q)
-    big = _build(general, c.p, c.q)
+    big = _build(general, c.p, c.q, **c.spec.kwargs)
     rtol = 1e-6 if quadrature(specific.method, big.method) else 1e-9
     assert big.length <= specific.length * (1 + rtol), (
         f"{route_name(general)} gives {big.length!r}, shorter than {route_name(c.route)}'s {specific.length!r}")
     # near p, the two geometries agree to first order: the model's metric is the induced one
     near = specific(LOCAL / specific.length)
-    d_model, d_big = _build(c.route, c.p, near).length, _build(general, c.p, near).length
+    kw = c.spec.kwargs
+    d_model, d_big = _build(c.route, c.p, near, **kw).length, _build(general, c.p, near, **kw).length
     assert rel_close(d_model, d_big, LOCAL_RTOL), (
         f"near p (point {near}): {route_name(c.route)} gives {d_model!r}, {route_name(general)} gives {d_big!r}; "
         f"ratio {d_model / d_big!r}")
@@ -576,7 +628,10 @@ def test_containing_model(item):
 
 # how each metric's distance scales under x -> s + c x (c > 0), by the metric's title: Fisher-Rao is
 # invariant under any bijection of the sample space, W2 is translation invariant and 1-homogeneous
-SCALING_EXPONENT = {"Fisher-Rao": 0, "Wasserstein-2": 1}
+# (KL's straight lines are defined by the densities, which such a map carries along, and measured
+# by Fisher-Rao: invariant too)
+SCALING_EXPONENT = {"Fisher-Rao": 0, "Wasserstein-2": 1, "e-geodesic": 0, "m-geodesic": 0, "mixture": 0,
+                    "\u03b1-geodesic (\u03b1 = {a})": 0}
 TRANSFORMS = {"shift": (1.7, 1.0), "scale": (0.0, 2.5), "affine": (-0.8, 0.6)}
 
 
@@ -590,7 +645,9 @@ def _transform(d: Distribution, s: float, c: float) -> Distribution:
 
 def _invariance_skip(item) -> str | None:
     c, (name, (s, k)) = item
-    title = METRICS[c.metric].title
+    if why := _unsupported(c):
+        return why
+    title = c.spec.title
     if title not in SCALING_EXPONENT:
         return f"no known behaviour of {title} ({c.metric}) under x -> s + c x"
     for x in (c.p, c.q):
@@ -611,7 +668,7 @@ def test_invariance(item):
     path = path_of(c.metric, c.p, c.q)
     tp, tq = _transform(c.p, s, k), _transform(c.q, s, k)
     moved = path_of(c.metric, tp, tq)
-    factor = k ** SCALING_EXPONENT[METRICS[c.metric].title]
+    factor = k ** SCALING_EXPONENT[c.spec.title]
     rtol = 1e-6 if quadrature(path.method, moved.method) else 1e-9
-    assert rel_close(moved.length, factor * path.length, rtol), (
+    assert rel_close(moved.length, factor * path.length, rtol, moved.error + factor * path.error), (
         f"d({tp}, {tq}) = {moved.length!r} ({moved.method}); expected {factor} * {path.length!r} ({path.method})")

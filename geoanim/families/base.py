@@ -282,6 +282,26 @@ class Unit(Domain):
         return v
 
 
+@dataclass(frozen=True)
+class Interval(Domain):
+    """A number in the closed interval [lo, hi] (a metric's parameter: alpha(a) for a in [-1, 1])."""
+
+    lo: float
+    hi: float
+    text: ClassVar[str] = "in an interval"
+
+    def check(self, family: str, name: str, value: Any) -> float:
+        v = _number(family, name, value)
+        if not self.lo <= v <= self.hi:
+            raise ValidationError(f"{family}: `{name}` must be in [{fmt(self.lo)}, {fmt(self.hi)}] (got {fmt(v)})",
+                                  param=name)
+        return v
+
+    @property
+    def describe(self) -> str:
+        return f"in [{fmt(self.lo)}, {fmt(self.hi)}]"
+
+
 # ----------------------------------------------------------------------------------------------
 # parameters
 # ----------------------------------------------------------------------------------------------
@@ -348,7 +368,7 @@ class Entry:
     name: str
     family: str
     params: tuple[Param, ...]
-    build: Callable[..., Distribution]
+    build: Callable[..., Any]  # a Distribution; a bound Metric for the metric grammar (alpha(0.5))
     cls: type[Distribution] | None
     doc: str
 
@@ -560,6 +580,12 @@ class Univariate(Distribution):
 
     def pdf(self, x):
         return out(x, np.zeros_like(as_array(x)))
+
+    def logpdf(self, x):
+        """log of the density (-inf where it is 0): families whose density underflows in the far
+        tails (normal, Laplace, ...) override it, so that p^(1-t) q^t there is still right."""
+        with np.errstate(divide="ignore"):
+            return out(x, np.log(as_array(self.pdf(x))))
 
     def pmf(self, x):
         locs, masses = self.atoms()

@@ -92,3 +92,100 @@ def sqrt_delta(a: float, b: float) -> float:
     """sqrt b - sqrt a for a, b >= 0 as (b - a) / (sqrt a + sqrt b): no cancellation for close values."""
     s = math.sqrt(a) + math.sqrt(b)
     return (b - a) / s if s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class ExponentialFamily:
+    """p(x) ∝ h(x) exp(θ·T(x) - A(θ)), with natural parameters θ and expectation parameters η = E T.
+
+    Both parameter spaces are convex, so KL's two straight lines between members stay in the family:
+    the e-geodesic (θ linear in t: the normalised geometric mixture p^(1-t) q^t) and the m-geodesic
+    (η linear in t: the member matching the mixture's expectations of T). Each family writes them
+    in its own parameters, in forms without cancellation (docs/math.md#kls-own-straight-lines).
+
+    Attributes:
+        e_point: (p, q, t) -> the member with θ = (1-t) θ_p + t θ_q.
+        m_point: (p, q, t) -> the member with η = (1-t) η_p + t η_q.
+        kl: (p, q) -> KL(p‖q) in closed form, evaluated without cancellation for close p, q.
+        same_model: (p, q) -> whether both are members of one model (same support points, say).
+        note: what T is, for the docs and ``geoanim families``.
+    """
+
+    e_point: Callable[[Any, Any, float], Any]
+    m_point: Callable[[Any, Any, float], Any]
+    kl: Callable[[Any, Any], float]
+    same_model: Callable[[Any, Any], bool] | None = None
+    note: str = ""
+
+
+def lerp(a: float, b: float, t: float) -> float:
+    """a + t (b - a): exact at both ends, and monotone in t."""
+    return a + t * (b - a)
+
+
+def harmonic(a: float, b: float, t: float) -> float:
+    """1 / ((1-t)/a + t/b) for a, b > 0, scaled by the smaller of the two (no overflow, exact ends)."""
+    if t in (0.0, 1.0):
+        return a if t == 0.0 else b
+    return b / (t + (1.0 - t) * (b / a)) if a >= b else a / ((1.0 - t) + t * (a / b))
+
+
+def precision_mix(s0: float, s1: float, t: float) -> tuple[float, float]:
+    """For scales s0, s1 > 0: the scale s with 1/s² = (1-t)/s0² + t/s1², and the weight w1 = t s²/s1²
+    of the second end in a precision-weighted mean (normals' e-geodesic). Ratios to the smaller
+    scale keep every term in [0, 1]."""
+    m = min(s0, s1)
+    a0, a1 = (1.0 - t) * (m / s0) ** 2, t * (m / s1) ** 2
+    return m / math.sqrt(a0 + a1), a1 / (a0 + a1)
+
+
+def square_gap(a: float, b: float) -> float:
+    """r - 1 - log r for r = a²/b² (a, b > 0), with r - 1 formed as (a - b)(a + b)/b²: full relative
+    precision however close a and b are (KL between two scales)."""
+    x = (a - b) / b * ((a + b) / b)
+    if abs(x) < 0.5:
+        return log1p_gap(x)
+    # far from 1: r itself may underflow or overflow, its log may not (normal(0, 1e200) vs normal(0, 1))
+    return (a / b) ** 2 - 1.0 - 2.0 * (math.log(a) - math.log(b)) if a / b < 1e150 else math.inf
+
+
+def ratio_gap(a: float, b: float) -> float:
+    """r - 1 - log r for r = b/a (a, b > 0), with r - 1 formed as (b - a)/a: full relative precision
+    however close a and b are (KL between two exponentials)."""
+    x = (b - a) / a
+    if abs(x) < 0.5:
+        return log1p_gap(x)
+    return b / a - 1.0 - (math.log(b) - math.log(a)) if math.isfinite(x) else math.inf
+
+
+def log1p_gap(x: float) -> float:
+    """x - log(1 + x) for x > -1, to full relative precision (x²/2 - x³/3 + ... for small x)."""
+    if abs(x) < 0.01:
+        return x * x * math.fsum((-x) ** (k - 2) / k for k in range(2, 14))
+    return x - math.log1p(x)
+
+
+def kl_term(r: float) -> float:
+    """phi(r) = r log r - r + 1 for r >= 0 (>= 0): KL(p||q) = Σ q phi(p / q), one term per atom or
+    point of a density, to full relative precision near r = 1."""
+    return 1.0 if r == 0.0 else xlog_gap(r - 1.0)
+
+
+def mass_gap(a: float, b: float) -> float:
+    """b·phi(a/b) = a log(a/b) - a + b for masses a >= 0, b > 0, with a/b - 1 formed as (a - b)/b."""
+    if a <= 0:
+        return b
+    x = (a - b) / b
+    if not x < 1e100:  # a/b beyond any cancellation: the logs directly (and no inf - inf)
+        return a * (math.log(a) - math.log(b)) - a + b
+    return b * xlog_gap(x)
+
+
+def xlog_gap(x: float) -> float:
+    """(1 + x) log(1 + x) - x for x >= -1, to full relative precision for small x."""
+    if x == -1.0:
+        return 1.0
+    if abs(x) < 0.01:
+        # (1 + x) log1p(x) - x = Σ_{k>=2} (-1)^k x^k / (k (k - 1))
+        return x * x * math.fsum((-x) ** (k - 2) / (k * (k - 1)) for k in range(2, 14))
+    return (1.0 + x) * math.log1p(x) - x

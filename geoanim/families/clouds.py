@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,10 +97,14 @@ class Samples(Cloud):
 
 def _read_cloud(path: str) -> tuple[np.ndarray, np.ndarray]:
     what = f"samples: {path}"
-    if not os.path.exists(path):
-        raise ValidationError(f"{what}: no such file", param="path")
     try:
-        data = _load(path, what)
+        raw, ext = _read_bytes(path, what), path.lower()
+        if ext.endswith(".npy"):
+            data = _load_npy(raw, what)
+        elif ext.endswith((".csv", ".txt")):
+            data = _load_csv(raw.decode("utf-8"), what)
+        else:
+            raise ValidationError(f"{what}: unsupported file type (use .csv or .npy)", param="path")
     except ValidationError:
         raise
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -111,31 +117,79 @@ def _read_cloud(path: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValidationError(f"{what}: contains non-finite numbers", param="path")
     locs = np.ascontiguousarray(data[:, :2])
     w = data[:, 2] if data.shape[1] == 3 else np.ones(len(data))
-    if (w < 0).any() or w.sum() <= 0:
+    if (w < 0).any() or not (w > 0).any():
         raise ValidationError(f"{what}: weights must be >= 0 and not all 0", param="path")
+    w = w / w.max()  # first: weights near 1e308 would sum to inf and normalise to zeros
     return locs, w / w.sum()
 
 
-def _load(path: str, what: str) -> Any:
-    if path.lower().endswith(".npy"):
-        data = np.load(path, allow_pickle=False)
-        if data.dtype.kind not in "fiu":
-            raise ValidationError(f"{what}: the array must hold real numbers (got dtype {data.dtype})", param="path")
-        return data.astype(float)
-    if path.lower().endswith((".csv", ".txt")):
-        with open(path, encoding="utf-8") as fh:
-            lines = [ln for ln in fh.read().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-        if lines and not _numeric_row(lines[0]):
-            lines = lines[1:]  # a header row
-        rows = []
-        for i, ln in enumerate(lines, start=1):
-            if not _numeric_row(ln):
-                raise ValidationError(f"{what}: row {i} is not numbers separated by commas: {ln[:40]!r}", param="path")
-            rows.append([float(v) for v in ln.replace(";", ",").split(",")])
-        if len({len(r) for r in rows}) > 1:
-            raise ValidationError(f"{what}: rows have different numbers of columns", param="path")
-        return np.array(rows, dtype=float)
-    raise ValidationError(f"{what}: unsupported file type (use .csv or .npy)", param="path")
+MAX_FILE_BYTES = 64 * 2**20  # 64 MiB: a 200,000-row CSV of full-precision floats is about 12 MB
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _read_bytes(path: str, what: str) -> bytes:
+    """The whole file, if it is a regular file of at most MAX_FILE_BYTES; anything else is refused
+    before a byte is read. Opened without blocking (a FIFO with no writer would block open() forever)
+    and checked with fstat on the open descriptor, so the file checked is the file read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ValidationError(f"{what}: no such file", param="path") from None
+    except IsADirectoryError:  # Windows cannot open a directory at all
+        raise ValidationError(f"{what}: is a directory, not a regular file", param="path") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((name for test, name in _KINDS if test(st.st_mode)), "a special file")
+            raise ValidationError(f"{what}: is {kind}, not a regular file; give a .csv or .npy file", param="path")
+        limit = f"files are limited to {MAX_FILE_BYTES // 2**20} MiB ({MAX_FILE_BYTES} bytes)"
+        if st.st_size > MAX_FILE_BYTES:
+            raise ValidationError(f"{what}: {st.st_size} bytes; {limit}", param="path")
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:  # bounded even if the file grows after the check
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValidationError(f"{what}: more than {MAX_FILE_BYTES} bytes; {limit}", param="path")
+    return raw
+
+
+def _load_npy(raw: bytes, what: str) -> Any:
+    data = np.load(io.BytesIO(raw), allow_pickle=False)
+    if data.dtype.kind not in "fiu":
+        raise ValidationError(f"{what}: the array must hold real numbers (got dtype {data.dtype})", param="path")
+    return data.astype(float)
+
+
+def _load_csv(text: str, what: str) -> Any:
+    rows: list[list[float]] = []
+    first = True
+    for ln in io.StringIO(text, newline=None):  # universal newlines, as open() reads text
+        if not ln.strip() or ln.lstrip().startswith("#"):
+            continue
+        numeric = _numeric_row(ln)
+        if first and not numeric:
+            first = False
+            continue  # a header row
+        first = False
+        if not numeric:
+            raise ValidationError(f"{what}: row {len(rows) + 1} is not numbers separated by commas: "
+                                  f"{ln.strip()[:40]!r}", param="path")
+        if len(rows) == MAX_SAMPLES:  # stop parsing here: the rest could be millions of rows
+            raise ValidationError(f"{what}: more than {MAX_SAMPLES} points; the limit is {MAX_SAMPLES}", param="path")
+        rows.append([float(v) for v in ln.replace(";", ",").split(",")])
+    if len({len(r) for r in rows}) > 1:
+        raise ValidationError(f"{what}: rows have different numbers of columns", param="path")
+    return np.array(rows, dtype=float)
 
 
 def _numeric_row(line: str) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Positive, Univariate, as_array, out, param, register
-from .charts import ArcLength, LocationScale, log_delta
+from .charts import ArcLength, ExponentialFamily, LocationScale, harmonic, lerp, log_delta, ratio_gap
 
 
 @register("exponential")
@@ -26,6 +26,11 @@ class Exponential(Univariate):
     # 1/λ2 - 1/λ1 = (λ1 - λ2) / λ1 / λ2, exact where the reciprocals are not
     location_scale = LocationScale(lambda d: (0.0, 1.0 / d.rate), lambda a, b: Exponential(1.0 / b), mean=1.0, var=1.0,
                                    delta=lambda p, q: (0.0, (p.rate - q.rate) / p.rate / q.rate))
+    # T = x: θ = -λ, η = 1/λ; KL(p‖q) = r - 1 - log r with r = λq/λp
+    exponential_family = ExponentialFamily(
+        e_point=lambda p, q, t: Exponential(lerp(p.rate, q.rate, t)),
+        m_point=lambda p, q, t: Exponential(harmonic(p.rate, q.rate, t)),
+        kl=lambda p, q: ratio_gap(p.rate, q.rate), note="T = x")
 
     @property
     def mean(self) -> float:
@@ -48,6 +53,10 @@ class Exponential(Univariate):
         xa = as_array(x)
         with np.errstate(over="ignore"):
             return out(x, np.where(xa >= 0, self.rate * np.exp(-self.rate * np.maximum(xa, 0)), 0.0))
+
+    def logpdf(self, x):
+        xa = as_array(x)
+        return out(x, np.where(xa >= 0, math.log(self.rate) - self.rate * np.maximum(xa, 0), -np.inf))
 
     def cdf(self, x):
         return out(x, -np.expm1(-self.rate * np.maximum(as_array(x), 0.0)))

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Positive, Univariate, as_array, out, param, register
-from .charts import ArcLength, LocationScale, log_delta
+from .charts import ArcLength, ExponentialFamily, LocationScale, log_delta, precision_mix, square_gap
 
 _MEAN = math.sqrt(2.0 / math.pi)  # E|Z| for Z ~ N(0, 1)
+_SQRT2 = math.sqrt(2.0)
 
 
 @register("halfnormal", "half_normal")
@@ -31,6 +32,11 @@ class HalfNormal(Univariate):
     # (docs/math.md#wasserstein-2-location-scale-closed-form)
     location_scale = LocationScale(lambda d: (0.0, d.scale), lambda a, b: HalfNormal(b), mean=_MEAN,
                                    var=1.0 - 2.0 / math.pi)
+    # T = x²: θ = -1/(2σ²), η = σ²; KL(p‖q) = (r - 1 - log r)/2 with r = σp²/σq²
+    exponential_family = ExponentialFamily(
+        e_point=lambda p, q, t: HalfNormal(precision_mix(p.scale, q.scale, t)[0]),
+        m_point=lambda p, q, t: HalfNormal(_rms(p.scale, q.scale, t)),
+        kl=lambda p, q: 0.5 * square_gap(p.scale, q.scale), note="T = x\u00b2")
 
     @property
     def mean(self) -> float:
@@ -52,25 +58,33 @@ class HalfNormal(Univariate):
         z = as_array(x) / self.scale
         return out(x, np.where(z >= 0, _MEAN / self.scale * np.exp(-0.5 * z * z), 0.0))
 
+    def logpdf(self, x):
+        z = as_array(x) / self.scale
+        return out(x, np.where(z >= 0, math.log(_MEAN / self.scale) - 0.5 * z * z, -np.inf))
+
+    # scale * sqrt(2) overflows for scales above 1.27e308 (ppf(0) was inf * 0 = nan, every cdf 0):
+    # the scale is divided out first and multiplied in last, so only a result beyond the largest
+    # float overflows
+
     def cdf(self, x):
         from scipy.special import erf
 
-        return out(x, erf(np.maximum(as_array(x), 0.0) / (self.scale * math.sqrt(2.0))))
+        return out(x, erf(np.maximum(as_array(x), 0.0) / self.scale / _SQRT2))
 
     def sf(self, x):
         from scipy.special import erfc
 
-        return out(x, erfc(np.maximum(as_array(x), 0.0) / (self.scale * math.sqrt(2.0))))
+        return out(x, erfc(np.maximum(as_array(x), 0.0) / self.scale / _SQRT2))
 
     def ppf(self, u):
         from scipy.special import erfinv
 
-        return out(u, self.scale * math.sqrt(2.0) * erfinv(as_array(u)))
+        return out(u, self.scale * (_SQRT2 * erfinv(as_array(u))))
 
     def isf(self, v):
         from scipy.special import erfcinv
 
-        return out(v, self.scale * math.sqrt(2.0) * erfcinv(as_array(v)))
+        return out(v, self.scale * (_SQRT2 * erfcinv(as_array(v))))
 
     def plot_range(self):
         hi = 4.0 * self.scale
@@ -78,3 +92,9 @@ class HalfNormal(Univariate):
 
     def feature_points(self):
         return np.concatenate([[-1e-12 * self.scale, 0.0], self.scale * np.linspace(0.0, 6.0, 161)])
+
+
+def _rms(a: float, b: float, t: float) -> float:
+    """sqrt((1-t) a² + t b²), in units of the larger (no overflow of the squares)."""
+    m = max(a, b)
+    return m * math.sqrt((1 - t) * (a / m) ** 2 + t * (b / m) ** 2)

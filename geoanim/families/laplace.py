@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,9 @@ class Laplace(Univariate):
 
     def pdf(self, x):
         return out(x, np.exp(-np.abs(as_array(x) - self.loc) / self.scale) / (2 * self.scale))
+
+    def logpdf(self, x):
+        return out(x, -np.abs(as_array(x) - self.loc) / self.scale - math.log(2 * self.scale))
 
     def cdf(self, x):
         z = (as_array(x) - self.loc) / self.scale

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ValidationError
-from ..numeric import newton_bracketed
+from ..numeric import ldexp_or_inf, newton_bracketed
 from .base import SUM_TOL, Univariate, as_array, fmt, fsum_or_inf, merge_atoms, out, short
 
 
@@ -73,13 +73,41 @@ class Mixture(Univariate):
 
     @property
     def mean(self) -> float:
-        return math.fsum(w * c.mean for w, c in zip(self.weights, self.components))
+        """Σ w_i mean_i: nan where a component has no mean (or means of +inf and -inf meet), inf where
+        it overflows."""
+        terms = [w * c.mean for w, c in zip(self.weights, self.components)]
+        if any(math.isnan(t) for t in terms):
+            return math.nan
+        infinite = {t for t in terms if math.isinf(t)}
+        if infinite:
+            return infinite.pop() if len(infinite) == 1 else math.nan
+        try:
+            return math.fsum(terms)
+        except OverflowError:  # the exact sum is beyond the largest float
+            return math.copysign(math.inf, sum(terms))
 
     @property
     def var(self) -> float:
+        """Σ w_i (var_i + (mean_i - m)²), a sum of non-negative terms, in units of a power of two 2^k
+        near the largest spread so that no square overflows or underflows on the way (a component
+        1e160 away with weight 1e-20 adds 1e300, not inf). inf where a component has no second
+        moment or the mean overflows (then so does the second moment), nan where a component's is
+        undefined."""
+        variances = [c.var for c in self.components]
+        if any(math.isnan(v) for v in variances):
+            return math.nan
         m = self.mean
-        # (c.mean - m) * (...) rather than ** 2: float ** raises OverflowError where * gives inf
-        return math.fsum(w * (c.var + (c.mean - m) * (c.mean - m)) for w, c in zip(self.weights, self.components))
+        if not math.isfinite(m) or any(math.isinf(v) for v in variances):
+            return math.inf
+        # the deviations, halved so that mean_i - m cannot overflow (means at -1e308 and 1e308)
+        spread = [(w, v, 0.5 * c.mean - 0.5 * m) for w, v, c in zip(self.weights, variances, self.components)]
+        size = max(max(0.5 * math.sqrt(v), abs(dev)) for _, v, dev in spread)
+        if size == 0:
+            return 0.0
+        k = math.frexp(size)[1]
+        # var_i / 4 and the halved deviation in units of 2^k: exact scalings, every term <= 1
+        total = math.fsum(w * (math.ldexp(v, -2 * k - 2) + math.ldexp(dev, -k) ** 2) for w, v, dev in spread)
+        return ldexp_or_inf(total, 2 * k + 2)  # 2^2k for the units, 4 for the halves
 
     @property
     def support(self):
@@ -100,14 +128,24 @@ class Mixture(Univariate):
     def pdf(self, x):
         return self._sum("pdf", x)
 
+    def logpdf(self, x):
+        from scipy.special import logsumexp
+
+        xa = as_array(x)
+        with np.errstate(divide="ignore"):
+            logs = np.array([math.log(w) + as_array(c.logpdf(xa)) for w, c in zip(self.weights, self.components)
+                             if w > 0])
+        return out(x, logsumexp(logs, axis=0))
+
     def pmf(self, x):
         return self._sum("pmf", x)
 
     def cdf(self, x):
-        return self._sum("cdf", x)
+        # the weights sum to 1 only to rounding (and SUM_TOL): a weighted sum of 1s can exceed 1
+        return out(x, np.clip(as_array(self._sum("cdf", x)), 0.0, 1.0))
 
     def sf(self, x):
-        return self._sum("sf", x)
+        return out(x, np.clip(as_array(self._sum("sf", x)), 0.0, 1.0))
 
     def atoms(self):
         parts = [(c.atoms(), w) for w, c in zip(self.weights, self.components) if c.kind != "continuous"]
@@ -118,17 +156,19 @@ class Mixture(Univariate):
         return merge_atoms(locs, masses)
 
     def ppf(self, u):
-        # the mixture quantile lies between the smallest and largest component quantiles
+        # inf{x : F(x) >= u} lies between the smallest and largest component quantiles (at each of
+        # them F is at most, resp. at least, u); u = 0 and 1 give the ends of the support
         ua = as_array(u)
         qs = np.array([as_array(c.ppf(ua)) for c in self.components])
-        return out(u, newton_bracketed(self.cdf, self.pdf, ua, qs.min(axis=0), qs.max(axis=0)))
+        lo, hi = _ends(ua, qs.min(axis=0), qs.max(axis=0))
+        return out(u, newton_bracketed(self.cdf, self.pdf, ua, lo, hi))
 
     def isf(self, v):
         va = as_array(v)
         qs = np.array([as_array(c.isf(va)) for c in self.components])
-        # sf is decreasing with derivative -pdf: solve 1 - sf(x) = 1 - v without forming 1 - v
-        return out(v, newton_bracketed(lambda x: -as_array(self.sf(x)), self.pdf, -va,
-                                       qs.min(axis=0), qs.max(axis=0)))
+        hi, lo = _ends(va, qs.max(axis=0), qs.min(axis=0))
+        # sf is decreasing with derivative -pdf: the smallest x with -sf(x) >= -v, without forming 1 - v
+        return out(v, newton_bracketed(lambda x: -as_array(self.sf(x)), self.pdf, -va, lo, hi))
 
     def plot_range(self):
         lows, highs = zip(*(c.plot_range() for c in self.components))
@@ -136,3 +176,10 @@ class Mixture(Univariate):
 
     def feature_points(self):
         return np.concatenate([c.feature_points() for c in self.components])
+
+
+def _ends(level: np.ndarray, at_0: np.ndarray, at_1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bracket (at_0, at_1), closed onto at_0 where level <= 0 and onto at_1 where level >= 1
+    (the ends of the support: nothing to solve there)."""
+    first, last = level <= 0, level >= 1
+    return np.where(last, at_1, at_0), np.where(first, at_0, at_1)

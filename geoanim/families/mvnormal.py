@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from .base import MINUS, Matrix, Multivariate, Reals, num, param, register
+from .charts import ExponentialFamily, log1p_gap
 
 MIN_EIGEN_RATIO = 1e-10  # smallest / largest eigenvalue of an accepted covariance
 
@@ -27,6 +28,10 @@ class MVNormal(Multivariate):
                                                doc="covariance matrix, symmetric positive definite")
     family = "mvnormal"
     plural = "normals"
+    # T = (x, x xᵀ): θ = (Σ⁻¹μ, -Σ⁻¹/2), η = (μ, Σ + μμᵀ) (docs/math.md#kls-own-straight-lines)
+    exponential_family = ExponentialFamily(
+        e_point=lambda p, q, t: _e_point(p, q, t), m_point=lambda p, q, t: _m_point(p, q, t),
+        kl=lambda p, q: _kl(p, q), same_model=lambda p, q: p.dim == q.dim, note="T = (x, x x\u1d40)")
 
     def _check(self):
         mean, cov = self.mean, self.cov
@@ -93,3 +98,30 @@ class MVNormal(Multivariate):
         """Axis-aligned box holding the k-sigma ellipse."""
         half = k * np.sqrt(np.diag(self.sigma))
         return self.mu - half, self.mu + half
+
+
+def _e_point(p: MVNormal, q: MVNormal, t: float) -> MVNormal:
+    """Precisions linear in t; the mean μp + P_t⁻¹ t Pq (μq - μp) (the precision-weighted mean)."""
+    Pp, Pq = np.linalg.inv(p.sigma), np.linalg.inv(q.sigma)
+    P = (1 - t) * Pp + t * Pq
+    P = 0.5 * (P + P.T)
+    L = np.linalg.cholesky(P)
+    solve = lambda v: np.linalg.solve(L.T, np.linalg.solve(L, v))  # noqa: E731
+    mu = p.mu + solve(t * (Pq @ (q.mu - p.mu)))
+    return MVNormal.from_arrays(mu, solve(np.eye(p.dim)))
+
+
+def _m_point(p: MVNormal, q: MVNormal, t: float) -> MVNormal:
+    """The mixture's mean and covariance: Σ = (1-t)Σp + tΣq + t(1-t)ΔμΔμᵀ."""
+    d = q.mu - p.mu
+    return MVNormal.from_arrays(p.mu + t * d, (1 - t) * p.sigma + t * q.sigma + t * (1 - t) * np.outer(d, d))
+
+
+def _kl(p: MVNormal, q: MVNormal) -> float:
+    """½ Σ (e_i - log(1 + e_i)) + ½ |L⁻¹Δμ|², e_i the eigenvalues of L⁻¹(Σp - Σq)L⁻ᵀ, Σq = LLᵀ:
+    tr(Σq⁻¹Σp) - d - log det(Σq⁻¹Σp) without cancellation for close covariances."""
+    L = np.linalg.cholesky(q.sigma)
+    E = np.linalg.solve(L, np.linalg.solve(L, p.sigma - q.sigma).T)
+    e = np.linalg.eigvalsh(0.5 * (E + E.T))
+    z = np.linalg.solve(L, p.mu - q.mu)
+    return 0.5 * math.fsum(log1p_gap(float(v)) for v in e) + 0.5 * float(z @ z)

@@ -17,7 +17,7 @@ from .base import Path
 from .registry import METRICS, ROUTES, get_metric, listing
 from .registry import geodesic as _geodesic
 
-_INFRASTRUCTURE = {"base", "registry", "spaces", "mvn", "densities", "features"}
+_INFRASTRUCTURE = {"base", "registry", "spaces", "mvn", "densities", "features", "curves", "divergence", "transport"}
 
 for _info in pkgutil.iter_modules(__path__):
     if _info.name not in _INFRASTRUCTURE:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import families as fam
 from ..errors import UnsupportedError, ValidationError
 from ..families import Distribution, family_classes, fmt
 
@@ -38,6 +39,10 @@ class Path:
         label: metric and model as a panel title: "Fisher-Rao on normals", "Wasserstein-2".
         curve: optional, for plots: ``curve(grid)`` precomputes what every frame shares and
             returns ``t -> (x, density)``, an exact density curve of the point at t.
+        error: an estimate of the absolute error of ``length`` where it is computed to less than
+            full precision (a curve's arc length by chords), else 0.
+        arc: for a curve that does not run at constant speed (KL's straight lines), t -> the
+            length of its piece from 0 to t (captions: "FR length 2.1 of 8"); None means t·length.
     """
 
     start: Distribution
@@ -50,6 +55,14 @@ class Path:
     point: Callable[[float], Distribution] = field(repr=False, compare=False)
     label: str = ""
     curve: CurveFactory | None = field(default=None, repr=False, compare=False)
+    error: float = 0.0
+    arc: Callable[[float], float] | None = field(default=None, repr=False, compare=False)
+
+    def travelled(self, t: float) -> float:
+        """The length of the path's piece from 0 to t."""
+        if self.arc is None or math.isinf(self.length):
+            return t * self.length
+        return self.length if t >= 1.0 else 0.0 if t <= 0.0 else min(max(self.arc(t), 0.0), self.length)
 
     def __post_init__(self):
         if math.isnan(self.length):
@@ -69,6 +82,13 @@ class Path:
             return self.end
         return self.point(t)
 
+    def divergences(self) -> tuple[float, float]:
+        """(KL(start‖end), KL(end‖start)): divergences, not distances (inf where a support is not
+        contained in the other)."""
+        from .divergence import divergences
+
+        return divergences(self.start, self.end)
+
     def reversed(self) -> Path:
         """The same curve run from ``end`` to ``start``."""
         point, curve = self.point, self.curve
@@ -80,10 +100,53 @@ class Path:
 
             back = back_curve
 
-        return replace(self, start=self.end, end=self.start, point=lambda t: point(1.0 - t), curve=back)
+        arc = self.arc
+        back_arc = None if arc is None else (lambda t: self.length - arc(1.0 - t))
+        return replace(self, start=self.end, end=self.start, point=lambda t: point(1.0 - t), curve=back,
+                       arc=back_arc)
 
 
 def geodesic_path(p: Distribution, q: Distribution, *, model: str, length: float, method: str,
-                  point: Callable[[float], Distribution], curve: CurveFactory | None = None) -> Path:
+                  point: Callable[[float], Distribution], curve: CurveFactory | None = None,
+                  error: float = 0.0, arc: Callable[[float], float] | None = None) -> Path:
     """A Path as a builder returns it; the registry fills in the metric, its title and the label."""
-    return Path(p, q, "", "", model, length, method, point, curve=curve)
+    return Path(p, q, "", "", model, length, method, point, curve=curve, error=error, arc=arc)
+
+
+class BetweenTwo:
+    """For a law on the line built from two laws ``start`` and ``end`` (a point of a path between them):
+    the span, kinks and plotting hints are the union of theirs."""
+
+    start: fam.Univariate
+    end: fam.Univariate
+
+    @property
+    def support(self):
+        return (min(self.start.support[0], self.end.support[0]), max(self.start.support[1], self.end.support[1]))
+
+    @property
+    def breakpoints(self):
+        return tuple(sorted({*self.start.breakpoints, *self.end.breakpoints}))
+
+    def plot_range(self):
+        a, b = self.start.plot_range(), self.end.plot_range()
+        return (min(a[0], b[0]), max(a[1], b[1]))
+
+    def feature_points(self):
+        return np.concatenate([self.start.feature_points(), self.end.feature_points()])
+
+
+class PlanarPair(fam.Multivariate):
+    """For a planar law built from two planar laws: their dimension, and their kind when they share one."""
+
+    start: fam.Multivariate
+    end: fam.Multivariate
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]  # a property for the base's class attribute
+        return self.start.dim
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]  # a property for the base's class attribute
+        kinds = {self.start.kind, self.end.kind}
+        return kinds.pop() if len(kinds) == 1 else "mixed"

@@ -35,7 +35,7 @@ from .spaces import (
 )
 
 define_metric(
-    "fisher", aliases=("fisher-rao", "kl"), title="Fisher-Rao", colors=("#D55E00", "#FF8A3D"),
+    "fisher", aliases=("fisher-rao",), title="Fisher-Rao", colors=("#D55E00", "#FF8A3D"), order=10,
     summary="Fisher-Rao on the endpoints' common family; all densities when they share none",
     convention="ds² is the Fisher information metric itself, with no extra factor (normal: (dμ² + 2dσ²)/σ²)")
 

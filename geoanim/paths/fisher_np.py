@@ -14,7 +14,7 @@ from .registry import define_metric, route
 
 define_metric(
     "fisher-np", aliases=("fisher-rao-np", "fisher-nonparametric"), title="Fisher-Rao",
-    colors=("#009E73", "#2BC49A"),
+    colors=("#009E73", "#2BC49A"), order=20,
     summary="Fisher-Rao on all densities (or pmfs): the sphere through sqrt(p); pi for disjoint supports",
     convention="d = 2 arccos ∫√(pq), on the sphere of radius 2 through 2√p")
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import UnsupportedError
-from ..families import Distribution, Multivariate, Univariate, family_classes
+from ..families import Distribution, Entry, Multivariate, Param, Univariate, family_classes, fmt
 from .base import Path, model_name
 
 
@@ -34,22 +34,66 @@ class Metric:
     Attributes:
         name: canonical name ("fisher"); aliases: other accepted names.
         title: display name ("Fisher-Rao"). summary: one line for ``geoanim metrics``.
-        colors: panel colour in the light and dark themes.
+        colors: panel colour in the light and dark themes, or a function of the parameter values
+            returning them (alpha(a) blends from the mixture's colour to the e-geodesic's).
         show_model: whether panel titles name the model ("Fisher-Rao on normals").
-        constant_speed: d(p, path(t)) = t·d(p, q) holds in this metric (a metric geodesic).
+        constant_speed: d(p, path(t)) = t·d(p, q) holds in this metric (a metric geodesic); where
+            it does not, ``length`` is the Fisher-Rao arc length of the curve and t is the curve's
+            own (affine) parameter.
         transport: mass moves along straight lines (the renderer may draw them as trails).
         convention: the normalisation, stated in ``geoanim metrics`` ("W2, never W2²").
+        params: declared parameters (spec grammar: ``alpha(0.5)``, ``wfr(kappa=2)``), passed to
+            every route's builder as keywords; ``values`` holds them once bound by get_metric.
+        length_name: what ``length`` measures, for captions ("distance", "FR length").
+        examples: calls that stand for the metric where one needs values (the generated test
+            suites, ``geoanim metrics``): ``("alpha(0.5)",)``; a metric without required
+            parameters stands for itself.
     """
 
     name: str
     title: str
     summary: str
     aliases: tuple[str, ...] = ()
-    colors: tuple[str, str] = ("#CC79A7", "#E69ACB")
+    colors: tuple[str, str] | Callable[[dict[str, Any]], tuple[str, str]] = ("#CC79A7", "#E69ACB")
     show_model: bool = True
     constant_speed: bool = True
     transport: bool = False
     convention: str = ""
+    params: tuple[Param, ...] = ()
+    values: tuple[tuple[str, Any], ...] = ()
+    length_name: str = "distance"
+    order: int = 100  # where the metric stands in lists (the metrics of the seed argument first)
+    examples: tuple[str, ...] = ()
+
+    @property
+    def call(self) -> str:
+        """The metric as one writes it: "fisher", "alpha(0.5)" (the key for one panel)."""
+        if not self.params:
+            return self.name
+        return f"{self.name}({', '.join(p.domain.write(v) for p, (_, v) in zip(self.params, self.values))})"
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def panel_colors(self) -> tuple[str, str]:
+        return self.colors(self.kwargs) if callable(self.colors) else self.colors
+
+    def bind(self, **values: Any) -> Metric:
+        """This metric with its parameters set (each checked against its declared domain)."""
+        checked = []
+        for p in self.params:
+            if p.name not in values:
+                if p.required:
+                    example = f"; for example {self.examples[0]}" if self.examples else ""
+                    values_text = getattr(p.domain, "describe", p.domain.text)
+                    raise UnsupportedError(f"{self.name} needs its parameter '{p.name}' ({values_text}): "
+                                           f"write {self.name}({p.name.upper()}){example}")
+                value = p.implied(self) if p.implied is not None else None
+            else:
+                value = p.domain.check(self.name, p.name, values[p.name])
+            checked.append((p.name, value))
+        return replace(self, values=tuple(checked))
 
 
 METRICS: dict[str, Metric] = {}
@@ -62,17 +106,62 @@ def define_metric(name: str, **fields: Any) -> Metric:
     METRICS[name] = metric
     for alias in (name, *metric.aliases):
         ALIASES[alias] = name
+    ordered = sorted(METRICS.values(), key=lambda m: m.order)  # stable: ties keep registration order
+    METRICS.clear()
+    METRICS.update((m.name, m) for m in ordered)
     return metric
 
 
+NOT_METRICS: dict[str, str] = {}
+"""Names people reach for that are not metrics, with the one line saying what to use instead."""
+
+
+def explain(name: str, message: str) -> None:
+    """Make ``name`` a refused metric name whose error is ``message`` (``kl``: a divergence)."""
+    NOT_METRICS[name] = message
+
+
 def get_metric(name: str) -> Metric:
-    """Look a metric up by name or alias (case-insensitive); unknown names list what exists."""
-    key = str(name).strip().lower().replace("_", "-")
+    """Look a metric up by name or alias (case-insensitive), with its parameters bound: "fisher",
+    "w2", "alpha(0.5)", "alpha(a=-0.5)". Unknown names list what exists; bad parameters get the
+    spec grammar's one-line, caret-marked errors."""
+    text = str(name).strip()
+    if "(" in text:
+        from ..spec import parse_call
+
+        return parse_call(text, _metric_entry, lambda: sorted(METRICS), "metric")
+    key = text.lower().replace("_", "-")
+    if key in NOT_METRICS:
+        raise UnsupportedError(NOT_METRICS[key])
     if key in ALIASES:
-        return METRICS[ALIASES[key]]
+        metric = METRICS[ALIASES[key]]
+        return metric.bind() if metric.params else metric
     close = difflib.get_close_matches(key, list(ALIASES), n=1, cutoff=0.6)
     hint = f" (did you mean '{ALIASES[close[0]]}'?)" if close else ""
     raise UnsupportedError(f"unknown metric '{name}'{hint}; available: {', '.join(METRICS)}")
+
+
+def metric_calls() -> list[str]:
+    """One call per registered metric, or its examples where it needs values: what a suite that
+    covers every metric runs."""
+    calls: list[str] = []
+    for m in METRICS.values():
+        calls += list(m.examples) if m.examples or any(p.required for p in m.params) else [m.name]
+    return calls
+
+
+def default_metrics() -> list[str]:
+    """Every registered metric that needs no parameter (or has defaults for all of them)."""
+    return [m.name for m in METRICS.values() if all(not p.required for p in m.params)]
+
+
+def _metric_entry(name: str) -> Entry | None:
+    """A metric as an entry of the spec grammar (its declared parameters, and binding as the build)."""
+    key = name.lower().replace("_", "-")
+    if key not in ALIASES:
+        return None
+    metric = METRICS[ALIASES[key]]
+    return Entry(metric.name, metric.name, metric.params, lambda **values: metric.bind(**values), None, metric.summary)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,6 +237,7 @@ class Route:
     when: Condition | None = None
     note: str = ""
     order: int = 0
+    refuses: str = ""  # the pairs it declines with a one-line reason ("clouds on different points")
 
     @property
     def dim(self) -> str:
@@ -190,12 +280,13 @@ ROUTES: dict[str, list[Route]] = {}
 
 
 def route(metric: str, left: type, right: type, *, method: str, model: str, when: Condition | None = None,
-          note: str = "") -> Callable:
-    """Decorator registering ``build(p, q) -> Path`` as ``metric``'s route for (left, right) pairs."""
+          note: str = "", refuses: str = "") -> Callable:
+    """Decorator registering ``build(p, q) -> Path`` as ``metric``'s route for (left, right) pairs;
+    ``refuses`` names the pairs among them it declines (with an UnsupportedError saying why)."""
 
     def deco(build):
         routes = ROUTES.setdefault(metric, [])
-        routes.append(Route(metric, left, right, build, method, model, when, note, len(routes)))
+        routes.append(Route(metric, left, right, build, method, model, when, note, len(routes), refuses))
         return build
 
     return deco
@@ -231,9 +322,11 @@ def geodesic(p: Distribution, q: Distribution, metric: str) -> Path:
     if p.dim != q.dim:
         raise UnsupportedError(f"the endpoints live in different dimensions ({p.dim} and {q.dim})")
     found, flipped = find_route(m, p, q)
-    path = found.build(q, p).reversed() if flipped else found.build(p, q)
-    label = f"{m.title} on {model_name(path.model)}" if m.show_model else m.title
-    path = replace(path, metric=m.name, title=m.title, label=label)
+    kw = m.kwargs
+    path = found.build(q, p, **kw).reversed() if flipped else found.build(p, q, **kw)
+    title = m.title.format(**{k: fmt(v) if isinstance(v, float) else v for k, v in kw.items()})
+    label = f"{title} on {model_name(path.model)}" if m.show_model else title
+    path = replace(path, metric=m.call, title=title, label=label)
     if p == q:
         # d(p, p) = 0 exactly, in every metric: a solve or a matrix square root that returns the
         # identity only to rounding (Bures, mvnormal Fisher-Rao) must not report 1e-16
@@ -245,7 +338,8 @@ def route_for_family(metric: str, cls: type) -> Route | None:
     """The route two members of family ``cls`` take under ``metric``, decided from the classes alone
     (for ``geoanim families``): the most specific route whose classes and condition admit the family."""
     best: tuple[tuple[int, bool, int], Route] | None = None
-    for r in ROUTES.get(get_metric(metric).name, []):
+    name = ALIASES.get(metric.lower(), metric) if metric not in METRICS else metric
+    for r in ROUTES.get(name, []):
         if not (issubclass(cls, r.left) and issubclass(cls, r.right)):
             continue
         if isinstance(r.when, SameFamilyWith) and not r.when.declared(cls):
@@ -263,5 +357,5 @@ def listing() -> list[dict[str, Any]]:
     return [{"name": m.name, "aliases": list(m.aliases), "title": m.title, "summary": m.summary,
              "convention": m.convention, "constant_speed": m.constant_speed,
              "routes": [{"pairs": r.pairs(), "dimension": r.dim, "model": r.model, "method": r.method,
-                         "note": r.note} for r in ROUTES.get(m.name, [])]}
+                         "note": r.note, "refuses": r.refuses} for r in ROUTES.get(m.name, [])]}
             for m in METRICS.values()]

@@ -24,14 +24,15 @@ import numpy as np
 from .. import families as fam
 from ..errors import UnsupportedError
 from ..families.base import Law, Unit, as_array, out, param, register
-from ..numeric import bisect_monotone, tanh_sinh_unit
-from . import spaces
+from ..numeric import bisect_monotone, newton_bracketed, tanh_sinh_unit
+from . import spaces, transport
 from .base import Path, geodesic_path
 from .features import law_cuts
 from .registry import BothKind, SameFamilyWith, define_metric, route
 
 define_metric(
     "wasserstein", aliases=("w2", "wasserstein-2", "ot"), title="Wasserstein-2", colors=("#0072B2", "#56B4E9"),
+    order=30,
     summary="Wasserstein-2 (optimal transport): quantile interpolation on the line, exact couplings in the plane",
     show_model=False, transport=True,
     convention="W2 (the square root of the optimal expected squared distance), never W2²")
@@ -126,6 +127,14 @@ def quantile_levels(d: fam.Univariate) -> tuple[np.ndarray, np.ndarray]:
 
 MAX_LEVELS = 200_000  # quantile jumps and bends one quadrature may cut at (6 million nodes, a few seconds)
 QUAD_RTOL = 1e-9  # the largest relative error estimate on W2² that is accepted (else: refused)
+MAX_ROOT_WORK = 7_000_000
+"""Largest number of mixture-component evaluations one quantile quadrature may spend solving for
+quantiles (a mixture's quantile at a level is a root of its cdf: about 1.5 µs per component and
+level on a 2-core machine, so about 10 s). Measured: poisson(1e7) against a 2- or 3-component
+mixture needs 4.6 and 6.9 million (7 and 10 s), normal(0, 1) against a 200-normal mixture 6.7
+million (10 s). Above it the pair is refused, with the reason, before the work is done: poisson(1e7)
+against a 10-normal mixture (23 million) or a 300-normal mixture (11 million) took 16-22 s, and
+before the level tables below, minutes."""
 
 
 def _levels(p: fam.Univariate, q: fam.Univariate) -> tuple[np.ndarray, np.ndarray]:
@@ -139,6 +148,95 @@ def _levels(p: fam.Univariate, q: fam.Univariate) -> tuple[np.ndarray, np.ndarra
     return u, v
 
 
+_TABLE_STRIDE = 32  # levels per exactly solved table entry in _quantiles
+_SMALLEST = float(np.nextafter(0.0, 1.0))
+
+
+QUADRATURE_ROOT_COST = 50_000
+"""Work units (one ~ a mixture-component evaluation, 1.4 µs) of one quantile of a law whose cdf is
+itself a quadrature (a Fisher-Rao or power-mean path point): ~0.08 s measured, so MAX_ROOT_WORK
+allows ~140 such quantiles (a W2 quadrature between two such points ran for minutes)."""
+
+
+def _root_cost(d: fam.Univariate) -> int:
+    """Component evaluations per root-solve step of d's quantile: a mixture's components (a path
+    point's quantile is its endpoints'); 0 for a closed-form quantile."""
+    if getattr(d, "cdf_by_quadrature", False):
+        return QUADRATURE_ROOT_COST
+    if isinstance(d, fam.Mixture):
+        return len(d.components)
+    if isinstance(d, QuantilePoint):
+        return _root_cost(d.start) + _root_cost(d.end)
+    return 0
+
+
+class _Work:
+    """The root-solve work one quantile quadrature between p and q has spent (see MAX_ROOT_WORK);
+    charged before each batch of quantiles is computed, so a refusal comes before the work."""
+
+    def __init__(self, p: fam.Univariate, q: fam.Univariate) -> None:
+        self.p, self.q, self.spent = p, q, 0
+
+    def charge(self, d: fam.Univariate, levels: int) -> None:
+        self.spent += levels * _root_cost(d)
+        if self.spent > MAX_ROOT_WORK:
+            raise UnsupportedError(
+                f"wasserstein: the quantile quadrature between {_short(self.p)} and {_short(self.q)} would need "
+                f"over {MAX_ROOT_WORK:,} root-solve evaluations (about 10 s, the limit): too many mixture "
+                "components or integral-defined quantiles for its cuts")
+
+
+def _short(d: fam.Univariate) -> str:
+    text = str(d)
+    if len(text) <= 60:
+        return text
+    return f"a {len(d.components)}-component mixture" if isinstance(d, fam.Mixture) else text[:57] + "..."
+
+
+def _quantiles(d: fam.Univariate, lower: bool, work: _Work):
+    """d.ppf (``lower``) or d.isf, for the quadrature's many levels at once, charged to ``work``.
+
+    Levels are raised to the smallest positive double: a node of the piece next to 0 underflows to
+    level 0 when the first cut is deep in a tail (5.7e-302 for a 100-normal mixture), where both
+    quantiles are infinite and their difference NaN; that piece then fell back to adaptive
+    quadrature, one quantile per call, for many minutes. The piece's weight there is ~1e-300.
+
+    A mixture's quantile is a root of its cdf (or sf), bracketed by its components' quantiles. That
+    bracket spans the gaps between components and often 0, and the solver halves it in the order of
+    doubles: about 22 cdf evaluations per level, 15 s for the 760,000 levels of poisson(1e7) against
+    a two-normal mixture. Monotonicity gives every level a far tighter bracket: one level in
+    ``_TABLE_STRIDE`` of the sorted unique levels, and the first level of every binade (so that no
+    bracket spans orders of magnitude deep in a tail), is solved as before; every other level is
+    solved between its table neighbours' quantiles (the same root, by the same solver)."""
+    plain = d.ppf if lower else d.isf
+
+    def solve(levels):
+        la = np.maximum(np.asarray(levels, dtype=float), _SMALLEST)
+        if not isinstance(d, fam.Mixture):
+            work.charge(d, la.size)
+            return out(levels, as_array(plain(la)))
+        uniq, inverse = np.unique(la, return_inverse=True)
+        work.charge(d, uniq.size)
+        if uniq.size <= 4 * _TABLE_STRIDE:
+            return out(levels, as_array(plain(la)))
+        binade = np.frexp(uniq)[1]
+        first = np.flatnonzero(np.diff(binade, prepend=binade[0] - 1))
+        pick = np.unique(np.r_[np.arange(0, uniq.size, _TABLE_STRIDE), first, uniq.size - 1])
+        table = np.asarray(plain(uniq[pick]), dtype=float)
+        right = np.searchsorted(pick, np.arange(uniq.size))  # the first table level at or above each
+        values = table[right]
+        rest = np.flatnonzero(pick[right] != np.arange(uniq.size))
+        if rest.size:
+            a, b = table[right[rest] - 1], table[right[rest]]  # quantiles at the neighbouring table levels
+            if lower:  # F non-decreasing: F^-1(u) in [F^-1(u_left), F^-1(u_right)]
+                values[rest] = newton_bracketed(d.cdf, d.pdf, uniq[rest], a, b)
+            else:  # sf non-increasing: isf(v) in [isf(v_right), isf(v_left)]; smallest x with -sf(x) >= -v
+                values[rest] = newton_bracketed(lambda x: -as_array(d.sf(x)), d.pdf, -uniq[rest], b, a)
+        return out(levels, values[inverse.reshape(la.shape)])
+
+    return solve
+
+
 def quantile_distance(p: fam.Univariate, q: fam.Univariate) -> tuple[float, float, float]:
     """W2 by ∫₀¹ (F⁻¹ - G⁻¹)² du, as (W2, the integral's error estimate relative to it, the unit s).
 
@@ -150,9 +248,12 @@ def quantile_distance(p: fam.Univariate, q: fam.Univariate) -> tuple[float, floa
     """
     u, v = _levels(p, q)
     size = max(abs(float(x)) for d in (p, q) for x in (d.ppf(0.1), d.ppf(0.5), d.ppf(0.9)))
-    s = math.ldexp(1.0, math.frexp(size)[1]) if size > 0 and math.isfinite(size) else 1.0
-    lower, e1 = tanh_sinh_unit(lambda x: ((p.ppf(x) - q.ppf(x)) / s) ** 2, u, atol=1e-14)
-    upper, e2 = tanh_sinh_unit(lambda x: ((p.isf(x) - q.isf(x)) / s) ** 2, v, atol=1e-14)
+    s = math.ldexp(1.0, min(math.frexp(size)[1], 1023)) if size > 0 and math.isfinite(size) else 1.0
+    work = _Work(p, q)
+    pl, ql = _quantiles(p, True, work), _quantiles(q, True, work)
+    pu, qu = _quantiles(p, False, work), _quantiles(q, False, work)
+    lower, e1 = tanh_sinh_unit(lambda x: ((pl(x) - ql(x)) / s) ** 2, u, atol=1e-14)
+    upper, e2 = tanh_sinh_unit(lambda x: ((pu(x) - qu(x)) / s) ** 2, v, atol=1e-14)
     squared = lower + upper
     return s * math.sqrt(max(squared, 0.0)), (e1 + e2) / max(squared, 1e-300), s
 
@@ -171,8 +272,11 @@ def quantile_covariance(p: fam.Univariate, q: fam.Univariate) -> float:
         return math.fsum(m * (x - p.mean) * (y - q.mean))
     mp, mq = p.mean, q.mean
     u, v = _levels(p, q)
-    lower, _ = tanh_sinh_unit(lambda x: (p.ppf(x) - mp) * (q.ppf(x) - mq), u)
-    upper, _ = tanh_sinh_unit(lambda x: (p.isf(x) - mp) * (q.isf(x) - mq), v)
+    work = _Work(p, q)
+    pl, ql = _quantiles(p, True, work), _quantiles(q, True, work)
+    pu, qu = _quantiles(p, False, work), _quantiles(q, False, work)
+    lower, _ = tanh_sinh_unit(lambda x: (pl(x) - mp) * (ql(x) - mq), u)
+    upper, _ = tanh_sinh_unit(lambda x: (pu(x) - mp) * (qu(x) - mq), v)
     return lower + upper
 
 
@@ -419,41 +523,37 @@ def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
 
 
 def optimal_coupling(p: fam.Cloud, q: fam.Cloud) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exact optimal coupling for squared Euclidean cost: (source points, target points, masses)."""
+    """Optimal coupling for squared Euclidean cost: (source points, target points, masses), by
+    :func:`transport.optimal_coupling` (exact and certified up to transport.EXACT_MAX_PAIRS point
+    pairs, a labelled approximation above)."""
     x, a = p.atoms2d()
     y, b = q.atoms2d()
-    cost = ((x[:, None, :] - y[None, :, :]) ** 2).sum(axis=2)
-    if len(x) == len(y) and np.allclose(a, a[0], rtol=1e-12) and np.allclose(b, b[0], rtol=1e-12):
-        # equal uniform clouds: an optimal plan is a permutation (Birkhoff), found exactly
-        from scipy.optimize import linear_sum_assignment
-
-        i, j = linear_sum_assignment(cost)
-        return x[i], y[j], a[i]
-    try:
-        import ot
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise UnsupportedError(
-            "wasserstein between clouds of unequal sizes or weights needs POT (pip install pot)") from None
-    a = a / a.sum()
-    b = b / b.sum()
-    plan = ot.emd(a, b, cost, numItermax=10_000_000)
-    i, j = np.nonzero(plan > 1e-15)
-    masses = plan[i, j]
-    if abs(masses.sum() - 1) > 1e-9:
-        raise UnsupportedError("wasserstein: the exact transport solver did not converge for these clouds")
-    return x[i], y[j], masses / masses.sum()
+    c = transport.optimal_coupling(x, a, y, b)
+    return x[c.rows], y[c.cols], c.mass
 
 
 @route("wasserstein", fam.Cloud, fam.Cloud, model="distributions", method="exact (optimal coupling)",
-       note="assignment for equal uniform clouds, network simplex (POT) otherwise; pairs move straight")
+       note=f"network simplex on candidate pairs, optimality certified by duality, up to "
+            f"{transport.EXACT_MAX_PAIRS:,} point pairs; above, a labelled approximation with W2 bounds; "
+            "pairs move straight")
 def clouds(p: fam.Cloud, q: fam.Cloud) -> Path:
-    """The exact optimal coupling, then displacement interpolation: each coupled pair moves straight."""
-    xs, ys, m = optimal_coupling(p, q)
-    length = math.sqrt(float(np.sum(m * ((xs - ys) ** 2).sum(axis=1))))
-    w = tuple(m / m.sum())
+    """The optimal coupling, then displacement interpolation: each coupled pair moves straight."""
+    x, a = p.atoms2d()
+    y, b = q.atoms2d()
+    c = transport.optimal_coupling(x, a, y, b)
+    xs, ys, w = x[c.rows], y[c.cols], tuple(c.mass)
+    # x + t (y - x), not (1 - t) x + t y, which moves a coordinate the pair shares by an ulp; where
+    # y - x overflows (coordinates near ±1.8e308) the halves are subtracted and t doubled instead
+    with np.errstate(over="ignore", invalid="ignore"):
+        step = ys - xs
+    far = ~np.isfinite(step)
+    half = np.where(far, ys * 0.5 - xs * 0.5, 0.0)
 
     def point(t):
-        z = (1 - t) * xs + t * ys
+        z = np.where(far, xs + (2 * t) * half, xs + t * np.where(far, 0.0, step))
         return fam.Points2D(tuple(tuple(r) for r in z), w)
 
-    return geodesic_path(p, q, model="distributions", length=length, method="exact (optimal coupling)", point=point)
+    # above the exact limit the method names the approximation and its W2 bounds; the length is
+    # then the cost of the coupling drawn (the upper bound)
+    method = "exact (optimal coupling)" if c.exact else c.method
+    return geodesic_path(p, q, model="distributions", length=c.distance, method=method, point=point)

@@ -137,10 +137,14 @@ def save_figure(fig: Figure, out, theme: Theme) -> None:
         tmp.discard()
 
 
-def caption(t: float, length: float) -> str:
-    """The per-frame caption under a panel title: distance travelled of the total."""
+def caption(t: float, path) -> str:
+    """The per-frame caption under a panel title: distance travelled of the total, or for a curve that
+    is not a metric geodesic (KL's straight lines) its Fisher-Rao arc length so far."""
+    length = path.length
     if math.isinf(length):
         return "distance \u221e: no finite second moment"
+    if path.arc is not None:
+        return f"FR length {num(path.travelled(t))} of {num(length)}"
     return f"travelled {num(t * length)} of {num(length)}"
 
 
@@ -207,16 +211,16 @@ class FrameRenderer:
                            weight="bold")
         self._fit(label, rect[2] * W + 0.8 * g.gap)
         cap = self._dynamic(rect[0], (top_px + 0.45 * g.font) / H, size=0.88, color=self.theme.muted)
-        cap.fit(caption(1.0, panel.path.length), rect[2] * W + 0.8 * g.gap)
+        cap.fit(caption(1.0, panel.path), rect[2] * W + 0.8 * g.gap)
         corner = self._dynamic(rect[0] + rect[2] - 0.25 * g.font / W, (top_px - (1.1 if planar else 0.95) * g.font) / H,
                                size=0.8, ha="right", color=self.theme.muted, family="DejaVu Sans Mono")
         corner.fit(panel.widest_label, 0.92 * rect[2] * W)
         draw = (self._plane_artists if planar else self._line_artists)(ax, panel)
-        length = panel.path.length
+        path = panel.path
 
         def update(snap: Snapshot, t: float) -> None:
             draw(snap)
-            cap.text = caption(t, length)
+            cap.text = caption(t, path)
             corner.text = snap.label
 
         return update
@@ -336,9 +340,10 @@ class FrameRenderer:
             ax.plot(xs, ys, color=color, lw=(1.8 + 0.9 * (n - 1 - i)) * g.font / 14,
                     ls=(0, (4, 2.5)) if dashed else "-", zorder=2, solid_capstyle="round")
         if ps.left_out:
-            # the triangle leaves the upper-left corner empty: the note goes there, inside the panel
-            ax.text(0.0, 0.84, f"{' and '.join(ps.left_out)}\nmoves mass off\nthe simplex",
-                    transform=ax.transAxes, ha="left", va="top", color=th.muted, fontsize=g.font * 0.74 * PT)
+            # the triangle leaves the upper corners empty: the note goes in the right one, inside the
+            # panel and clear of the top vertex's label
+            ax.text(1.0, 0.99, f"{' and '.join(ps.left_out)}\nmoves mass\noff the simplex",
+                    transform=ax.transAxes, ha="right", va="top", color=th.muted, fontsize=g.font * 0.74 * PT)
         ax.plot([e[0] for e in ps.ends], [e[1] for e in ps.ends], ls="none", marker="s", ms=g.font * 0.42,
                 color=th.muted, zorder=3)
         markers = []
@@ -421,7 +426,8 @@ def render_strip(s: Strip, out) -> None:
         y0 = s.cell(r, 0)[1]
         fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.62, panel.title.replace(" on ", "\non "),
                  fontsize=font * 0.95 * PT, color=panel.color, fontweight="bold", va="center")
-        fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.22, f"length {num(panel.path.length)}",
+        measure = "FR length" if panel.path.arc is not None else "length"
+        fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.22, f"{measure} {num(panel.path.length)}",
                  fontsize=font * 0.82 * PT, color=theme.muted, va="center")
         for c, t in enumerate(s.times):
             ax = fig.add_axes(s.cell(r, c))

@@ -52,7 +52,7 @@ class Theme:
 
     def color(self, metric: str) -> str:
         """The metric's own colour (declared with the metric: Okabe-Ito, safe for colour-vision deficiencies)."""
-        light, dark = get_metric(metric).colors
+        light, dark = get_metric(metric).panel_colors()
         return light if self.name == "light" else dark
 
 
