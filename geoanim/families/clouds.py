@@ -21,9 +21,7 @@ class Cloud(Multivariate):
 
     kind = "discrete"
 
-    @property
-    def dim(self) -> int:  # type: ignore[override]  # a property for the base's class attribute
-        return int(self.atoms2d()[0].shape[1])
+    dim = 2  # points2d takes pairs, samples files x, y (and a weight) per row
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         locs, w = self.atoms2d()

@@ -32,8 +32,8 @@ class Measured(tuple):
     arc: Callable[[float], float]
 
 
-def chord_length(chord: Callable[[float, float], float], *, first: int = 16, last: int = 1024,
-                 ends: int = 1) -> Measured:
+def chord_length(chord: Callable[[float, float], float] | None, *, first: int = 16, last: int = 1024,
+                 ends: int = 1, batch: Callable[[np.ndarray], np.ndarray] | None = None) -> Measured:
     """Arc length of a curve on [0, 1] from ``chord(s, t)`` distances, and its error estimate.
 
     The chords' ends are t = sin²(πs/2) for s evenly spaced (the map applied ``ends`` times): where
@@ -42,6 +42,7 @@ def chord_length(chord: Callable[[float, float], float], *, first: int = 16, las
     Where one law's tail is far below the other's, that growth sets in only very close to the end,
     and three maps (points clustered as s⁸ there) cut the error a thousandfold against one. The
     number of chords doubles until two Richardson estimates agree to RTOL (relative).
+    ``batch(ts)``, if given, returns the chords between consecutive ``ts`` at once.
     """
     previous_sum: float | None = None
     previous_estimate: float | None = None
@@ -51,7 +52,11 @@ def chord_length(chord: Callable[[float, float], float], *, first: int = 16, las
         for _ in range(ends):
             ts = np.sin(0.5 * np.pi * ts) ** 2
         ts[0], ts[-1] = 0.0, 1.0
-        pieces = [chord(float(a), float(b)) for a, b in zip(ts[:-1], ts[1:])]
+        if batch is not None:
+            pieces = [float(v) for v in batch(ts)]
+        else:
+            assert chord is not None
+            pieces = [chord(float(a), float(b)) for a, b in zip(ts[:-1], ts[1:])]
         total = math.fsum(pieces)
         if previous_sum is not None:
             estimate = total + (total - previous_sum) / 3.0
@@ -88,6 +93,7 @@ class Grid:
     def __init__(self, p: fam.Univariate, q: fam.Univariate):
         self.x = np.empty(0)
         self.w = np.empty(0)
+        self.edges = np.empty(0)
         if p.kind != "discrete" or q.kind != "discrete":
             continuous = [d for d in (p, q) if d.kind != "discrete"]
             spans = [_span(d) for d in continuous]
@@ -107,8 +113,31 @@ class Grid:
             half, mid = 0.5 * (b - a), 0.5 * (a + b)
             self.x = (mid[:, None] + half[:, None] * nodes[None, :]).ravel()
             self.w = (half[:, None] * weights[None, :]).ravel()
+            self.edges = edges
         atoms = [d.atoms()[0] for d in (p, q) if d.kind != "continuous"]
         self.atoms = np.unique(np.concatenate(atoms)) if atoms else np.empty(0)
+
+    def integral_below(self, f: Callable[[np.ndarray], np.ndarray], upto: np.ndarray) -> np.ndarray:
+        """∫ f from the grid's left end to each of ``upto``: the whole pieces below it from the nodes,
+        the piece it falls in by its own Gauss-Legendre rule on [edge, upto] (cdfs of path points)."""
+        upto = np.asarray(upto, dtype=float)
+        if not self.edges.size:
+            return np.zeros_like(upto)
+        n = self.PER_PIECE
+        piece = (self.w * np.asarray(f(self.x), dtype=float)).reshape(-1, n).sum(axis=1)
+        running = np.concatenate([[0.0], np.cumsum(piece)])
+        nodes, weights = np.polynomial.legendre.leggauss(n)
+        flat = upto.ravel()
+        k = np.clip(np.searchsorted(self.edges, flat, side="right") - 1, 0, len(self.edges) - 1)
+        inside = (flat > self.edges[0]) & (flat < self.edges[-1])
+        result = np.where(flat >= self.edges[-1], running[-1], 0.0)
+        if inside.any():
+            a, b = self.edges[k[inside]], flat[inside]
+            half, mid = 0.5 * (b - a), 0.5 * (a + b)
+            xs = mid[:, None] + half[:, None] * nodes[None, :]
+            partial = (half[:, None] * weights[None, :] * np.asarray(f(xs.ravel()), dtype=float).reshape(xs.shape))
+            result[inside] = running[k[inside]] + partial.sum(axis=1)
+        return result.reshape(upto.shape)
 
     def density(self, d) -> tuple[np.ndarray, np.ndarray]:
         """d's density at the nodes and its masses at the atoms."""
@@ -116,17 +145,6 @@ class Grid:
         mass = np.asarray(d.pmf(self.atoms), dtype=float) if self.atoms.size else np.empty(0)
         return dens, mass
 
-    def hellinger(self, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
-        """H² between two (density, masses) pairs on this grid, each normalised to total mass 1."""
-        za = float(np.sum(self.w * a[0]) + np.sum(a[1]))
-        zb = float(np.sum(self.w * b[0]) + np.sum(b[1]))
-
-        def diff(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-            u, v = u / za, v / zb
-            s = np.sqrt(u) + np.sqrt(v)
-            return np.where(s > 0, (u - v) / np.where(s > 0, s, 1.0), 0.0)
-
-        return float(np.sum(self.w * diff(a[0], b[0]) ** 2) + np.sum(diff(a[1], b[1]) ** 2))
 
 
 def _span(d: fam.Univariate) -> tuple[float, float]:
@@ -144,22 +162,32 @@ def _span(d: fam.Univariate) -> tuple[float, float]:
     return max(lo, a), min(hi, b)
 
 
-Values = Callable[[float], tuple[np.ndarray, np.ndarray]]
+Values = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def grid_length(point: Callable[[float], fam.Distribution] | None, grid: Grid, values: Values | None = None
-                ) -> Measured:
-    """Fisher-Rao arc length of a curve of laws, with Hellinger chords on ``grid``: from the laws
-    ``point(t)``, or directly from ``values(t)``, the unnormalised (density, masses) at t on the grid
+def grid_length(grid: Grid, values: Values) -> Measured:
+    """Fisher-Rao arc length of a curve of laws, with Hellinger chords on ``grid``, from
+    ``values(ts)``: the unnormalised densities at the nodes and masses at the atoms, one row per t
     (a power mean of the ends' values: no law, and no normalising integral, per chord end)."""
-    cache: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
-    def at(t: float) -> tuple[np.ndarray, np.ndarray]:
-        if t not in cache:
-            cache[t] = values(t) if values is not None else grid.density(point(t))  # type: ignore[misc]
-        return cache[t]
+    def chords(ts: np.ndarray) -> np.ndarray:
+        """Every chord at once: the rows of normalised values, H² between neighbours in the
+        cancellation-free form (u - v)/(√u + √v), then 4 atan2(H, √(4 - H²))."""
+        dens, mass = values(ts)
+        dens, mass = np.asarray(dens).reshape(len(ts), -1), np.asarray(mass).reshape(len(ts), -1)
+        z = (dens @ grid.w if grid.w.size else 0.0) + mass.sum(axis=1)
+        h2 = np.zeros(len(ts) - 1)
+        for part, weight in ((dens, grid.w), (mass, None)):
+            if not part.size:
+                continue
+            u = part / z[:, None]
+            s = np.sqrt(u[1:]) + np.sqrt(u[:-1])
+            d = np.where(s > 0, (u[1:] - u[:-1]) / np.where(s > 0, s, 1.0), 0.0)
+            h2 += (d * d) @ weight if weight is not None else (d * d).sum(axis=1)
+        h2 = np.clip(h2, 0.0, 2.0)
+        return 4.0 * np.arctan2(np.sqrt(h2), np.sqrt(4.0 - h2))
 
-    return chord_length(lambda s, t: hellinger_chord(grid.hellinger(at(s), at(t))), last=512, ends=3)
+    return chord_length(None, batch=chords, last=512, ends=3)
 
 
 class PlaneGrid(Grid):

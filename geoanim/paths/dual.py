@@ -29,10 +29,9 @@ from .. import families as fam
 from ..errors import UnsupportedError
 from ..families.base import Interval, Law, Param, Unit, as_array, fmt, merge_atoms, out, param, register
 from ..families.charts import ExponentialFamily
-from ..numeric import bisect_monotone, integrate_line, scalar
+from ..numeric import bisect_monotone
 from . import curves
 from .base import BetweenTwo, Path, PlanarPair, geodesic_path
-from .features import quadrature_cuts
 from .registry import SameFamilyWith, define_metric, explain, geodesic, route
 
 AFFINE = ("not constant speed: t is the curve's own affine parameter; the length is the curve's "
@@ -257,7 +256,7 @@ def shared_grid(p: fam.Univariate, q: fam.Univariate) -> curves.Grid:
     return curves.Grid(p, q)
 
 
-def _power_mean(a: np.ndarray, b: np.ndarray, t: float, beta: float) -> np.ndarray:
+def _power_mean(a: np.ndarray, b: np.ndarray, t: float | np.ndarray, beta: float) -> np.ndarray:
     """((1-t) a^β + t b^β)^(1/β) elementwise (β = 0: a^(1-t) b^t), 0 where the mean vanishes."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -272,7 +271,7 @@ def _power_mean(a: np.ndarray, b: np.ndarray, t: float, beta: float) -> np.ndarr
     return np.where(np.isfinite(value), value, 0.0)
 
 
-def _geometric(la, lb, t: float) -> np.ndarray:
+def _geometric(la, lb, t: float | np.ndarray) -> np.ndarray:
     """exp((1-t) la + t lb) from log densities, 0 where either is -inf."""
     la, lb = np.asarray(la, dtype=float), np.asarray(lb, dtype=float)
     ok = np.isfinite(la) & np.isfinite(lb)
@@ -295,10 +294,7 @@ class PowerMeanPoint(BetweenTwo, fam.Univariate):
     cdf_by_quadrature = True  # each quantile a root of quadratures (see wasserstein.QUADRATURE_ROOT_COST)
 
     def _check(self) -> None:
-        self._cuts: tuple[float, ...]
         self._z: float
-        cuts = quadrature_cuts(self.start, self.end)
-        object.__setattr__(self, "_cuts", cuts)
         _, a, b = _union_atoms(self.start, self.end)
         atomic = float(np.sum(_power_mean(a, b, self.t, self.b))) if a.size else 0.0
         continuous = 0.0
@@ -350,21 +346,16 @@ class PowerMeanPoint(BetweenTwo, fam.Univariate):
         keep = m > 0
         return locs[keep], m[keep]
 
-    def _integral(self, f, upto: float | None = None) -> float:
-        lo = min(self.start.support[0], self.end.support[0])
-        hi = max(self.start.support[1], self.end.support[1]) if upto is None else upto
-        if not lo < hi:
-            return 0.0
-        return integrate_line(scalar(f), lo, hi, self._cuts)[0]
-
     def cdf(self, x):
+        """Atoms up to x plus the density's integral, on the pair's shared grid (the normaliser's own
+        nodes, so cdf(+inf) is 1 to rounding)."""
         locs, m = self.atoms()
-        xa = as_array(x)
-        values = []
-        for v in xa.ravel():
-            cont = self._integral(self.pdf, float(v)) if self.kind != "discrete" else 0.0
-            values.append(cont + math.fsum(m[locs <= v]))
-        return out(x, np.clip(np.array(values).reshape(xa.shape), 0.0, 1.0))
+        xa = as_array(x).astype(float)
+        cont = np.zeros_like(xa)
+        if self.kind != "discrete":
+            cont = shared_grid(self.start, self.end).integral_below(lambda v: as_array(self.pdf(v)), xa)
+        below = np.array([math.fsum(m[locs <= v]) for v in xa.ravel()]).reshape(xa.shape) if locs.size else 0.0
+        return out(x, np.clip(cont + below, 0.0, 1.0))
 
     def sf(self, x):
         return out(x, 1.0 - as_array(self.cdf(x)))
@@ -414,21 +405,32 @@ def _measured(p, q, model: str, measured: curves.Measured, point) -> Path:
 def _ends_on(grid: curves.Grid, p, q, beta: float) -> curves.Values:
     """The unnormalised power mean of p's and q's values on the grid at t (what the length needs)."""
     (dp, mp), (dq, mq) = grid.density(p), grid.density(q)
+    dp, mp, dq, mq = dp[None, :], mp[None, :], dq[None, :], mq[None, :]  # one row per t
     if beta == 0.0 and grid.x.ndim == 1 and grid.x.size:
-        lp, lq = np.asarray(p.logpdf(grid.x), dtype=float), np.asarray(q.logpdf(grid.x), dtype=float)
+        lp = np.asarray(p.logpdf(grid.x), dtype=float)[None, :]
+        lq = np.asarray(q.logpdf(grid.x), dtype=float)[None, :]
 
-        def geometric(t: float):
+        def geometric(ts: np.ndarray):
+            t = ts[:, None]
             return _geometric(lp, lq, t), _power_mean(mp, mq, t, beta)
 
         return geometric
 
-    def values(t: float):
+    def values(ts: np.ndarray):
+        t = ts[:, None]
         return _power_mean(dp, dq, t, beta), _power_mean(mp, mq, t, beta)
 
     return values
 
 
+def _no_way(p) -> Path:
+    """From a law to itself: the constant curve (no grid, no chords; the registry makes it exact)."""
+    return geodesic_path(p, p, model="densities", length=0.0, method="exact", point=lambda t: p)
+
+
 def _line_mixture(p: fam.Univariate, q: fam.Univariate, model: str = "densities") -> Path:
+    if p == q:
+        return _no_way(p)
     if p.kind == "discrete" and q.kind == "discrete":
         locs, a, b = _union_atoms(p, q)
 
@@ -440,12 +442,14 @@ def _line_mixture(p: fam.Univariate, q: fam.Univariate, model: str = "densities"
         def point(t: float):
             return MixturePoint(p, q, t)
     grid = curves.Grid(p, q)
-    return _measured(p, q, model, curves.grid_length(None, grid, _ends_on(grid, p, q, 1.0)), point)
+    return _measured(p, q, model, curves.grid_length(grid, _ends_on(grid, p, q, 1.0)), point)
 
 
 def _line_power_mean(p: fam.Univariate, q: fam.Univariate, beta: float) -> Path:
     if beta == 1.0:
         return _line_mixture(p, q)
+    if p == q:
+        return _no_way(p)
     grid = curves.Grid(p, q)
     if p.kind == "discrete" and q.kind == "discrete":
         locs, a, b = _union_atoms(p, q)
@@ -460,7 +464,7 @@ def _line_power_mean(p: fam.Univariate, q: fam.Univariate, beta: float) -> Path:
         def point(t: float):
             return PowerMeanPoint(p, q, t, beta)
     point(0.5)  # undefined paths fail here, in one line, before anything is drawn
-    return _measured(p, q, "densities", curves.grid_length(None, grid, _ends_on(grid, p, q, beta)), point)
+    return _measured(p, q, "densities", curves.grid_length(grid, _ends_on(grid, p, q, beta)), point)
 
 
 def _geometric_undefined(p, q) -> None:
@@ -621,8 +625,10 @@ class MixturePoint2D(PlanarPair):
 
 
 def _plane_mixture(p: fam.Multivariate, q: fam.Multivariate, model: str = "densities") -> Path:
+    if p == q:
+        return _no_way(p)
     grid = curves.PlaneGrid(p, q)
-    return _measured(p, q, model, curves.grid_length(None, grid, _ends_on(grid, p, q, 1.0)),
+    return _measured(p, q, model, curves.grid_length(grid, _ends_on(grid, p, q, 1.0)),
                      lambda t: MixturePoint2D(p, q, t))
 
 
