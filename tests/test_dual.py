@@ -280,6 +280,8 @@ def test_kl_infinite_where_supports_are_not_contained():
 def test_e_geodesic_undefined_between_different_supports():
     with pytest.raises(UnsupportedError, match="supports differ"):
         geodesic(P("uniform(0, 1)"), P("uniform(0.5, 2)"), "e")
+    with pytest.raises(UnsupportedError, match="do not meet"):
+        geodesic(P("uniform(0, 1)"), P("uniform(2, 3)"), "e")
     with pytest.raises(UnsupportedError, match="atoms differ"):
         geodesic(P("points([0, 1], [0.5, 0.5])"), P("points([0, 2], [0.5, 0.5])"), "e")
     with pytest.raises(UnsupportedError, match="mutually singular"):

@@ -1539,13 +1539,6 @@ def magnitude(d: Any) -> float:
 
 
 KNOWN: list[Known] = [
-    Known("uniform-width",
-          "fisher-np (and fisher) between uniforms: H^2 uses width = high - low rounded to a float, and width - "
-          "overlap, so nearby uniforms lose the digits that rounding drops (uniform(-1.454942772869796e-21, 1) vs "
-          "uniform(-1.4549427728312285e-21, 1): 0 instead of 3.9e-16); Uniform.outside and Uniform.width_change "
-          "give both exactly (W2 reads width_change through location_scale.delta)",
-          lambda c: c.metric in NP_METRICS and (pq := pair_of(c)) is not None and is_family(pq[0], "uniform")
-          and checks(c, "precision", "extreme") and (inexact_width(pq[0]) or inexact_width(pq[1]))),
     Known("w2-discrete-cumulative",
           "W2 between discrete laws: monotone_coupling takes the pieces' masses as differences of float cumulative "
           "sums normalised by their rounded total, so masses below ~1e-16 of the total vanish and small ones "

@@ -120,11 +120,12 @@ def _uniform_chord(p: fam.Uniform, q: fam.Uniform) -> float:
     underflowed for uniform(0, 1e-300)): o (1/sqrt m - 1/sqrt M)² = (o/m)(1 - sqrt(m/M))² with m, M
     the smaller and larger width, and 1 - sqrt(m/M) = ((M - m)/M) / (1 + sqrt(m/M))."""
     w1, w2 = p.width, q.width
-    lo, hi = max(p.low, q.low), min(p.high, q.high)
-    o = max(hi - lo, 0.0)
-    only_p, only_q = max(w1 - o, 0.0), max(w2 - o, 0.0)
+    o = p.overlap(q)
+    # the parts outside the other's support and the change of width from the four ends exactly
+    # (width - overlap of rounded widths lost every digit for supports 1e-23 apart)
+    only_p, only_q = p.outside(q), q.outside(p)
     m, big = min(w1, w2), max(w1, w2)
-    gap = math.sqrt(o) / math.sqrt(m) * ((big - m) / big) / (1.0 + math.sqrt(m / big))
+    gap = math.sqrt(o) / math.sqrt(m) * (abs(p.width_change(q)) / big) / (1.0 + math.sqrt(m / big))
     return math.hypot(math.sqrt(only_p) / math.sqrt(w1), math.sqrt(only_q) / math.sqrt(w2), gap)
 
 

@@ -478,6 +478,9 @@ def _geometric_undefined(p, q) -> None:
         if lp.size != lq.size or not np.array_equal(lp, lq):
             raise UnsupportedError(f"e-geodesic: undefined between {p} and {q}: their atoms differ, and "
                                    "p^(1-t) q^t keeps only the common ones for every 0 < t < 1")
+    if p.kind != "discrete" and (p.support[1] <= q.support[0] or q.support[1] <= p.support[0]):
+        raise UnsupportedError(f"e-geodesic: undefined between {p} and {q}: their supports do not meet, so "
+                               "p^(1-t) q^t vanishes everywhere (use mixture or fisher-np: a cross-fade)")
     if p.kind != "discrete" and p.support != q.support:
         raise UnsupportedError(f"e-geodesic: undefined between {p} and {q}: their supports differ "
                                f"({fmt(p.support[0])}..{fmt(p.support[1])} and {fmt(q.support[0])}.."
