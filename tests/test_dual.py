@@ -318,3 +318,7 @@ def test_distance_prints_curve_lengths_and_both_divergences():
     assert data["distances"]["fisher"] == pytest.approx(4.9858019211, rel=1e-9)
     assert data["curve_lengths"]["e-geodesic"] == pytest.approx(8.0, rel=1e-9)
     assert data["divergences"]["KL(p||q)"] == pytest.approx(32.0, rel=1e-12)
+    # the table prints a curve's length to the digits its error estimate supports
+    r = _cli("distance", "normal(0, 1)", "cauchy(0, 1)", "--metric", "e")
+    row = next(line for line in r.stdout.splitlines() if line.startswith("e-geodesic"))
+    assert " 1.55 " in row and "error \u2264 2e-04" in row, row

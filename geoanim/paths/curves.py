@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,10 +26,13 @@ from .features import quadrature_cuts
 RTOL = 1e-10
 
 
-class Measured(tuple):
-    """(length, error) from :func:`chord_length`, with ``arc(t)``: the length from 0 to t, from the
-    finest chords' running sums scaled to the extrapolated total (for captions, ~1e-6 relative)."""
+@dataclass(frozen=True)
+class Measured:
+    """A curve's arc length, its error estimate, and ``arc(t)``: the length from 0 to t (the finest
+    chords' running sums scaled to the extrapolated total; ~1e-6 relative, for captions)."""
 
+    length: float
+    error: float
     arc: Callable[[float], float]
 
 
@@ -70,11 +74,9 @@ def chord_length(chord: Callable[[float, float], float] | None, *, first: int = 
 
 
 def _measured(estimate: float, error: float, ts: np.ndarray, pieces: list[float]) -> Measured:
-    result = Measured((estimate, error))
     running = np.concatenate([[0.0], np.cumsum(pieces)])
     scale = estimate / running[-1] if running[-1] > 0 else 0.0
-    result.arc = lambda t: float(np.interp(t, ts, running) * scale)
-    return result
+    return Measured(estimate, error, lambda t: float(np.interp(t, ts, running) * scale))
 
 
 def hellinger_chord(h2: float) -> float:

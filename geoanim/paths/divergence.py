@@ -68,33 +68,24 @@ def _line(p: fam.Univariate, q: fam.Univariate) -> tuple[float, str]:
     cont_p = p.kind != "discrete"
     cont_q = q.kind != "discrete"
     if cont_p and not cont_q:
-        return math.inf, "exact (p has a density where q has only atoms)"
+        return math.inf, "exact (the first law has a density where the second has only atoms)"
     if cont_p and cont_q:
         (a0, a1), (b0, b1) = p.support, q.support
         if a0 < b0 or a1 > b1:
-            return math.inf, "exact (p has mass outside q's support)"
+            return math.inf, "exact (the first law has mass outside the second's support)"
         if p.heavy_tailed and not q.heavy_tailed:
-            return math.inf, "exact (p's tails are heavier than q's)"
+            return math.inf, "exact (the first law's tails are heavier than the second's)"
 
         def integrand(x):
             fp, fq = np.asarray(p.pdf(x), dtype=float), np.asarray(q.pdf(x), dtype=float)
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                r = fp / fq
-                x1 = r - 1.0
-                small = np.abs(x1) < 0.01
-                series = x1 * x1 * sum((-x1) ** (k - 2) / (k * (k - 1)) for k in range(2, 14))
-                # p log(p/q) - p + q, from the logs where p / q overflows
-                logs = fp * (np.log(np.where(fp > 0, fp, 1.0)) - np.log(np.where(fq > 0, fq, 1.0))) - fp + fq
-                phi = np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)) - r + 1.0, 1.0)
-                value = np.where(small, fq * series, np.where(np.isfinite(r) & (r < 1e100), fq * phi, logs))
             # where q's density underflows to 0 inside its support (the supports were compared above),
             # p's is far below anything that adds to the integral
-            return np.where(fq > 0, value, 0.0)
+            return np.where(fq > 0, mass_gap(fp, np.where(fq > 0, fq, 1.0)), 0.0)
 
         lo, hi = b0, b1
         value, error = integrate_line(scalar(integrand), lo, hi, quadrature_cuts(p, q))
         if not math.isfinite(value):
-            return math.inf, "quadrature (p has mass where q has no density)"
+            return math.inf, "quadrature (the first law has mass where the second has no density)"
         if not error <= QUAD_TOL * max(1.0, value):
             raise UnsupportedError(f"KL: the integral for {p} against {q} did not converge "
                                    f"(error estimate {error:.1e})")
@@ -113,9 +104,9 @@ def _plane(p: fam.Distribution, q: fam.Distribution) -> tuple[float, str]:
         lq, mq = q.atoms2d()  # type: ignore[attr-defined]
         return _atoms(lp, mp, lq, mq), "exact"
     if p.kind != "discrete" and q.kind == "discrete":
-        return math.inf, "exact (p has a density where q has only points)"
+        return math.inf, "exact (the first law has a density where the second has only points)"
     if p.kind == "discrete" and q.kind != "discrete":
-        return math.inf, "exact (p has points where q has only a density)"
+        return math.inf, "exact (the first law has points where the second has only a density)"
     raise UnsupportedError(f"KL between {p} and {q} in the plane is supported for normals and clouds only")
 
 

@@ -88,15 +88,12 @@ def _same_model(p, q) -> bool:
 IN_FAMILY = SameFamilyWith("exponential_family", ExponentialFamily, _same_model, "same model")
 
 
-def family_length(point, ef: ExponentialFamily) -> tuple[curves.Measured, str]:
+def family_length(point, ef: ExponentialFamily) -> curves.Measured:
     """Fisher-Rao arc length of a curve inside an exponential family, by chords sqrt(J) with J the
     symmetrised KL in closed form: J = d² + O(d⁴) (both are even about the chord's midpoint and
     share its metric), so the chord sums converge like exact Fisher-Rao chords, and with no solve
     (an mvnormal's Fisher-Rao distance is a shooting problem). docs/math.md#arc-length-of-kl-geodesics"""
-    measured = curves.chord_length(lambda s, t: math.sqrt(max(ef.kl(point(s), point(t))
-                                                               + ef.kl(point(t), point(s)), 0.0)))
-    error = measured[1]
-    return measured, f"closed-form points, Fisher-Rao length by chords (error \u2264 {max(error, 1e-16):.0e})"
+    return curves.chord_length(lambda s, t: math.sqrt(max(ef.kl(point(s), point(t)) + ef.kl(point(t), point(s)), 0.0)))
 
 
 NEAR = 1e-5
@@ -105,32 +102,31 @@ by O(d³) (relative 1e-10 here), while chords between points 1e-5/1024 apart wou
 rounding of their parameters."""
 
 
+def _curve_path(p, q, model: str, points: str, measured: curves.Measured, point) -> Path:
+    """A curve's Path: its points (described by ``points``: "closed-form points", "quadrature") and its
+    Fisher-Rao arc length with the length's error estimate and the partial lengths for captions."""
+    return geodesic_path(p, q, model=model, length=measured.length, point=point, error=measured.error,
+                         arc=measured.arc, method=f"{points}, Fisher-Rao length by chords "
+                                                 f"(error \u2264 {max(measured.error, 1e-16):.0e})")
+
+
 def _flat(p, q, coordinate: str) -> Path:
     """Straight in the family's natural ("natural") or expectation ("mean") parameters."""
     ef: ExponentialFamily = type(p).exponential_family
     along = ef.e_point if coordinate == "natural" else ef.m_point
-    cache: dict[float, object] = {}
 
     def point(t: float):
-        if t == 0.0 or t == 1.0:
-            return p if t == 0.0 else q
-        if t not in cache:
-            cache[t] = along(p, q, t)
-        return cache[t]
+        return along(p, q, t) if 0.0 < t < 1.0 else (p if t == 0.0 else q)
 
-    error, arc = 0.0, None
     if p == q:
-        length, method = 0.0, "closed form"
-    else:
-        d = geodesic(p, q, "fisher").length if p.dim == 1 else math.inf
-        if d < NEAR:
-            length, method = d, "closed-form points, length the Fisher-Rao distance (equal to O(d\u00b3) this close)"
-        else:
-            measured, method = family_length(point, ef)
-            (length, error), arc = measured, measured.arc
-    cache.clear()
-    return geodesic_path(p, q, model=p.family, length=length, method=method, error=error, arc=arc,
-                         point=lambda t: along(p, q, t) if 0.0 < t < 1.0 else (p if t == 0.0 else q))
+        return _no_way(p, p.family)
+    d = geodesic(p, q, "fisher").length if p.dim == 1 else math.inf
+    if d < NEAR:
+        return geodesic_path(p, q, model=p.family, length=d, point=point, arc=lambda t: t * d,
+                             method="closed-form points, length the Fisher-Rao distance (equal to O(d\u00b3) "
+                                    "this close)")
+    # each chord end is used by two chords, at every resolution: evaluate each point once
+    return _curve_path(p, q, p.family, "closed-form points", family_length(functools.cache(point), ef), point)
 
 
 def _both(metric: str, **kw):
@@ -219,22 +215,22 @@ class MixturePoint(BetweenTwo, fam.Univariate):
             return np.empty(0), np.empty(0)
         return merge_atoms(np.concatenate([a[0] for a, _ in parts]), np.concatenate([w * a[1] for a, w in parts]))
 
-    def ppf(self, u):
-        # F_t lies between F_p and F_q, so the quantile lies between theirs
-        ua = as_array(u)
-        qs = np.array([as_array(d.ppf(ua)) for _, d in self._parts() if _ > 0])
+    def _quantile(self, levels, lower: bool):
+        """ppf (``lower``) or isf: F_t lies between F_p and F_q, so its quantile lies between theirs
+        (their own values at the ends of [0, 1], where a bisection has nothing to bracket)."""
+        la = as_array(levels)
+        qs = np.array([as_array(getattr(d, "ppf" if lower else "isf")(la)) for w, d in self._parts() if w > 0])
         lo, hi = qs.min(axis=0), qs.max(axis=0)
-        inner = bisect_monotone(self.cdf, ua, np.where(np.isfinite(lo), lo, hi), np.where(np.isfinite(hi), hi, lo),
-                                increasing=True)
-        return out(u, np.where(lo == hi, lo, np.where(ua <= 0, lo, np.where(ua >= 1, hi, inner))))
+        inner = bisect_monotone(self.cdf if lower else self.sf, la, np.where(np.isfinite(lo), lo, hi),
+                                np.where(np.isfinite(hi), hi, lo), increasing=lower)
+        at_lo, at_hi = (la <= 0, la >= 1) if lower else (la >= 1, la <= 0)
+        return out(levels, np.where(lo == hi, lo, np.where(at_lo, lo, np.where(at_hi, hi, inner))))
+
+    def ppf(self, u):
+        return self._quantile(u, True)
 
     def isf(self, v):
-        va = as_array(v)
-        qs = np.array([as_array(d.isf(va)) for _, d in self._parts() if _ > 0])
-        lo, hi = qs.min(axis=0), qs.max(axis=0)
-        inner = bisect_monotone(self.sf, va, np.where(np.isfinite(lo), lo, hi), np.where(np.isfinite(hi), hi, lo),
-                                increasing=False)
-        return out(v, np.where(lo == hi, lo, np.where(va >= 1, lo, np.where(va <= 0, hi, inner))))
+        return self._quantile(v, False)
 
     @property
     def mean(self) -> float:
@@ -396,12 +392,6 @@ class PowerMeanPoint(BetweenTwo, fam.Univariate):
         return self._moment(lambda x: (x - mu) ** 2)
 
 
-def _measured(p, q, model: str, measured: curves.Measured, point) -> Path:
-    length, error = measured
-    return geodesic_path(p, q, model=model, length=length, point=point, error=error, arc=measured.arc,
-                         method=f"quadrature (Fisher-Rao length by chords, error \u2264 {max(error, 1e-16):.0e})")
-
-
 def _ends_on(grid: curves.Grid, p, q, beta: float) -> curves.Values:
     """The unnormalised power mean of p's and q's values on the grid at t (what the length needs)."""
     (dp, mp), (dq, mq) = grid.density(p), grid.density(q)
@@ -423,9 +413,9 @@ def _ends_on(grid: curves.Grid, p, q, beta: float) -> curves.Values:
     return values
 
 
-def _no_way(p) -> Path:
+def _no_way(p, model: str = "densities") -> Path:
     """From a law to itself: the constant curve (no grid, no chords; the registry makes it exact)."""
-    return geodesic_path(p, p, model="densities", length=0.0, method="exact", point=lambda t: p)
+    return geodesic_path(p, p, model=model, length=0.0, method="exact", point=lambda t: p)
 
 
 def _line_mixture(p: fam.Univariate, q: fam.Univariate, model: str = "densities") -> Path:
@@ -442,7 +432,7 @@ def _line_mixture(p: fam.Univariate, q: fam.Univariate, model: str = "densities"
         def point(t: float):
             return MixturePoint(p, q, t)
     grid = curves.Grid(p, q)
-    return _measured(p, q, model, curves.grid_length(grid, _ends_on(grid, p, q, 1.0)), point)
+    return _curve_path(p, q, model, "quadrature", curves.grid_length(grid, _ends_on(grid, p, q, 1.0)), point)
 
 
 def _line_power_mean(p: fam.Univariate, q: fam.Univariate, beta: float) -> Path:
@@ -464,7 +454,7 @@ def _line_power_mean(p: fam.Univariate, q: fam.Univariate, beta: float) -> Path:
         def point(t: float):
             return PowerMeanPoint(p, q, t, beta)
     point(0.5)  # undefined paths fail here, in one line, before anything is drawn
-    return _measured(p, q, "densities", curves.grid_length(grid, _ends_on(grid, p, q, beta)), point)
+    return _curve_path(p, q, "densities", "quadrature", curves.grid_length(grid, _ends_on(grid, p, q, beta)), point)
 
 
 def _geometric_undefined(p, q) -> None:
@@ -558,10 +548,7 @@ def _cloud_path(p: fam.Cloud, q: fam.Cloud, beta: float) -> Path:
         d = np.where(sq > 0, (u - v) / np.where(sq > 0, sq, 1.0), 0.0)
         return curves.hellinger_chord(float(np.sum(d * d)))
 
-    measured = curves.chord_length(chord, last=512, ends=3)
-    length, error = measured
-    return geodesic_path(p, q, model="distributions", length=length, point=point, error=error, arc=measured.arc,
-                         method=f"exact points, Fisher-Rao length by chords (error \u2264 {max(error, 1e-16):.0e})")
+    return _curve_path(p, q, "distributions", "exact points", curves.chord_length(chord, last=512, ends=3), point)
 
 
 @route("mixture", fam.Cloud, fam.Cloud, model="distributions", method="exact")
@@ -631,7 +618,7 @@ def _plane_mixture(p: fam.Multivariate, q: fam.Multivariate, model: str = "densi
     if p == q:
         return _no_way(p)
     grid = curves.PlaneGrid(p, q)
-    return _measured(p, q, model, curves.grid_length(grid, _ends_on(grid, p, q, 1.0)),
+    return _curve_path(p, q, model, "quadrature", curves.grid_length(grid, _ends_on(grid, p, q, 1.0)),
                      lambda t: MixturePoint2D(p, q, t))
 
 

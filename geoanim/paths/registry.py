@@ -130,7 +130,7 @@ def get_metric(name: str) -> Metric:
         from ..spec import parse_call
 
         return parse_call(text, _metric_entry, lambda: sorted(METRICS), "metric")
-    key = text.lower().replace("_", "-")
+    key = _key(text)
     if key in NOT_METRICS:
         raise UnsupportedError(NOT_METRICS[key])
     if key in ALIASES:
@@ -150,6 +150,11 @@ def metric_calls() -> list[str]:
     return calls
 
 
+def _key(name: str) -> str:
+    """A metric name as the lookup tables hold it: lower case, "-" for "_"."""
+    return name.lower().replace("_", "-")
+
+
 def default_metrics() -> list[str]:
     """Every registered metric that needs no parameter (or has defaults for all of them)."""
     return [m.name for m in METRICS.values() if all(not p.required for p in m.params)]
@@ -157,7 +162,7 @@ def default_metrics() -> list[str]:
 
 def _metric_entry(name: str) -> Entry | None:
     """A metric as an entry of the spec grammar (its declared parameters, and binding as the build)."""
-    key = name.lower().replace("_", "-")
+    key = _key(name)
     if key not in ALIASES:
         return None
     metric = METRICS[ALIASES[key]]
@@ -338,8 +343,7 @@ def route_for_family(metric: str, cls: type) -> Route | None:
     """The route two members of family ``cls`` take under ``metric``, decided from the classes alone
     (for ``geoanim families``): the most specific route whose classes and condition admit the family."""
     best: tuple[tuple[int, bool, int], Route] | None = None
-    name = ALIASES.get(metric.lower(), metric) if metric not in METRICS else metric
-    for r in ROUTES.get(name, []):
+    for r in ROUTES.get(ALIASES.get(_key(metric), metric), []):
         if not (issubclass(cls, r.left) and issubclass(cls, r.right)):
             continue
         if isinstance(r.when, SameFamilyWith) and not r.when.declared(cls):

@@ -424,10 +424,10 @@ def render_strip(s: Strip, out) -> None:
     fig.text(s.left, 1 - (font * 1.3) / s.height, plan.title, fontsize=font * 1.15 * PT, color=theme.fg, va="center")
     for r, panel in enumerate(plan.panels):
         y0 = s.cell(r, 0)[1]
-        fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.62, panel.title.replace(" on ", "\non "),
+        fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.68, panel.title.replace(" on ", "\non "),
                  fontsize=font * 0.95 * PT, color=panel.color, fontweight="bold", va="center")
         measure = "FR length" if panel.path.arc is not None else "length"
-        fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.22, f"{measure} {num(panel.path.length)}",
+        fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.14, f"{measure} {num(panel.path.length)}",
                  fontsize=font * 0.82 * PT, color=theme.muted, va="center")
         for c, t in enumerate(s.times):
             ax = fig.add_axes(s.cell(r, c))
