@@ -739,22 +739,22 @@ class FisherNPPoint(fam.Univariate):
     # quantiles: the smallest x with F(x) >= u, solved from the lower tail for u <= 1/2 and from the
     # upper tail (P(X > x) <= 1 - u) above, so both tails keep their digits
     def ppf(self, u):
-        end = self._endpoint()
-        if end is not None:
-            return end.ppf(u)
-        ua = as_array(u).astype(float)
-        with np.errstate(invalid="ignore"):
-            return out(u, self._quantiles(np.where(ua <= 0.5, ua, np.nan), np.where(ua > 0.5, 1.0 - ua, np.nan),
-                                          ua))
+        return self._quantile(u, True)
 
     def isf(self, v):
+        return self._quantile(v, False)
+
+    def _quantile(self, levels, lower: bool):
+        """ppf (``lower``) or isf: u = F(x) from the lower tail where u <= 1/2, else from the upper."""
         end = self._endpoint()
         if end is not None:
-            return end.isf(v)
-        va = as_array(v).astype(float)
+            return end.ppf(levels) if lower else end.isf(levels)
+        la = as_array(levels).astype(float)
+        u = la if lower else 1.0 - la  # the cdf level (rounded only where it is above 1/2 for isf)
+        low_tail, high_tail = (la, 1.0 - la) if lower else (1.0 - la, la)
         with np.errstate(invalid="ignore"):
-            return out(v, self._quantiles(np.where(va >= 0.5, 1.0 - va, np.nan), np.where(va < 0.5, va, np.nan),
-                                          1.0 - va))
+            return out(levels, self._quantiles(np.where(u <= 0.5 if lower else la >= 0.5, low_tail, np.nan),
+                                               np.where(u > 0.5 if lower else la < 0.5, high_tail, np.nan), u))
 
     def _quantiles(self, lower: np.ndarray, upper: np.ndarray, level: np.ndarray) -> np.ndarray:
         """x with F(x) >= lower (where given) or P(X > x) <= upper (where given); level = 1 - upper or
