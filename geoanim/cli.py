@@ -134,25 +134,40 @@ def distance(
         except UnsupportedError as exc:
             divergences.append((name, None, exc.message))
     if as_json:
-        _emit_json({"p": str(a), "q": str(b), "distances": {
+        data = {"p": str(a), "q": str(b), "distances": {
             (g[0] if isinstance(g, tuple) else g.metric): (None if isinstance(g, tuple) else _number(g.length))
-            for g in paths if isinstance(g, tuple) or _constant_speed(g.metric)},
+            for g in paths if isinstance(g, tuple) or _kind(g.metric) == "distance"},
             "curve_lengths": {g.metric: _number(g.length) for g in paths
-                              if not isinstance(g, tuple) and not _constant_speed(g.metric)},
-            "divergences": {name: None if v is None else _number(v) for name, v, _ in divergences}})
+                              if not isinstance(g, tuple) and _kind(g.metric) == "curve"}}
+        costs = {g.metric: _number(g.length) for g in paths if not isinstance(g, tuple) and _kind(g.metric) == "cost"}
+        if costs:
+            data["costs"] = costs
+        data["divergences"] = {name: None if v is None else _number(v) for name, v, _ in divergences}
+        _emit_json(data)
         return
     typer.echo(f"p = {a}\nq = {b}\n")
     rows = [[g[0], "-", "-", g[1]] if isinstance(g, tuple) else
-            [g.metric, g.label if _constant_speed(g.metric) else f"{g.label} (Fisher-Rao length of the curve)",
-             _measured_text(g.length, g.error), g.method] for g in paths]
+            [g.metric, _geometry_text(g), _measured_text(g.length, g.error), g.method] for g in paths]
     rows += [[name, "divergence, not a distance", "-" if v is None else _text(v), how] for name, v, how in divergences]
     typer.echo(_table(rows, ["metric", "geometry", "value", "method"]))
 
 
-def _constant_speed(metric: str) -> bool:
+def _kind(metric: str) -> str:
+    """"distance" (a metric's geodesic), "cost" (a transport cost, entropic OT) or "curve" (KL's
+    straight lines: the number is the curve's Fisher-Rao length)."""
     from .paths import get_metric
 
-    return get_metric(metric).constant_speed
+    m = get_metric(metric)
+    return "cost" if m.cost else "distance" if m.constant_speed else "curve"
+
+
+def _geometry_text(g) -> str:
+    kind = _kind(g.metric)
+    if kind == "curve":
+        return f"{g.label} (Fisher-Rao length of the curve)"
+    if kind == "cost":
+        return f"{g.label} (\u221aOT_\u03b5: a cost, not a distance)"
+    return g.label
 
 
 def _moments(d) -> tuple[Any, Any, str]:

@@ -276,3 +276,17 @@ def newton_bracketed(f, fprime, target: np.ndarray, lo: np.ndarray, hi: np.ndarr
         x[open_] = np.where(closed, hi_o, np.where(converged, xo, new))
         open_ = open_[~(closed | converged)]
     return x.reshape(shape)
+
+
+def nondecreasing_in(levels, x):
+    """Roots ``x`` found level by level (each in its own bracket), made non-decreasing in ``levels``:
+    a quantile function cannot decrease, but separate bisections can disagree by an ulp (or, near the
+    smallest floats, by more than the values themselves)."""
+    x = np.asarray(x, dtype=float)
+    if not x.ndim:
+        return x
+    order = np.argsort(np.asarray(levels, dtype=float).ravel(), kind="stable")
+    flat = x.ravel().copy()
+    flat[order] = np.maximum.accumulate(flat[order])
+    return flat.reshape(x.shape)
+

@@ -63,7 +63,10 @@ def test_distance_json():
     assert set(data["curve_lengths"]) == {"e-geodesic", "m-geodesic", "mixture"}
     assert data["divergences"] == {"KL(p||q)": 32.0, "KL(q||p)": 32.0}
     assert data["p"] == "normal(-4, 1)" and data["q"] == "normal(4, 1)"
-    assert set(data["distances"]) == {"fisher", "fisher-np", "wasserstein"}
+    assert set(data["distances"]) == {"fisher", "fisher-np", "wasserstein", "wfr(1)"}
+    # wfr at its default κ = 1: the means are 8 apart, far beyond πκ/2, so the mass is destroyed and
+    # created (HK² = κ² (1 + 1)) but for the tails within πκ/2 of each other, carried: 0.06% less
+    assert math.sqrt(2) * (1 - 1e-3) < data["distances"]["wfr(1)"] < math.sqrt(2)
     assert data["distances"]["fisher"] == pytest.approx(FR_17, rel=1e-15, abs=0)
     assert data["distances"]["wasserstein"] == 8.0
     # fisher-np: BC = exp(-64 / (4 * 2)) = e^-8

@@ -343,6 +343,36 @@ def law_difference(a: Distribution, b: Distribution, tol: float) -> str | None:
     return None
 
 
+def discretised(path) -> bool:
+    """A path between laws cut into cells (its method says so, with the cell count)."""
+    return "discretised" in path.method
+
+
+def w1_difference(a: Distribution, b: Distribution, tol: float) -> str | None:
+    """None when the 1-D laws ``a`` and ``b`` are within ``tol`` (relative to the width of their
+    plot ranges) in Wasserstein-1 = ∫|F_a - F_b|: the comparison for laws cut into cells, whose
+    cdfs differ by up to a cell's mass at a point while no mass has moved further than a cell."""
+    lo = min(a.plot_range()[0], b.plot_range()[0])
+    hi = max(a.plot_range()[1], b.plot_range()[1])
+    xs = np.linspace(lo, hi, 4001)
+    gap = np.abs(np.asarray(a.cdf(xs), dtype=float) - np.asarray(b.cdf(xs), dtype=float))
+    w1 = float(np.sum(0.5 * (gap[1:] + gap[:-1]) * np.diff(xs)))
+    return None if w1 <= tol * (hi - lo) else f"W1 = {w1:.3g} over a range of {hi - lo:.3g}"
+
+
+CELL_TOL = 0.01
+"""W1 between a discretised path's point and the law it stands for, relative to the plot range
+(256 cells over the range holding all but 1e-9 of the mass: a cell is under 1% of the range)."""
+
+
+def same_law(path, a: Distribution, b: Distribution, tol: float) -> str | None:
+    """law_difference, or for a discretised path, W1 within CELL_TOL (on the line; in the plane the
+    moments)."""
+    if discretised(path) and a.dim == 1:
+        return w1_difference(a, b, CELL_TOL)
+    return law_difference(a, b, tol)
+
+
 # ---------------------------------------------------------------------------------------------
 # parametrisation: ids, explicit skips, known bugs
 # ---------------------------------------------------------------------------------------------
@@ -465,6 +495,9 @@ def test_self_distance_is_zero(item):
     if error is not None:
         raise error
     d = dist(metric, x, x)
+    if get_metric(metric).cost:  # a transport cost (√OT_ε): positive from x to x, and finite
+        assert math.isfinite(d) and d >= 0.0, f"cost(x, x) = {d!r} for x = {x}"
+        return
     assert d == 0.0 and math.copysign(1.0, d) == 1.0, f"d(x, x) = {d!r} for x = {x}"
 
 
@@ -484,18 +517,18 @@ def test_endpoints(c):
     # the point formula itself tends to the endpoints
     # (convergence can be slow: cauchy -> uniform at t = 1 - eps keeps ~sqrt(eps) of mass beyond the
     # uniform's edge, which is the law's, not an error)
-    tol = 1e-5
     for t, end in ((1e-12, c.p), (1.0 - 1e-12, c.q)):
-        diff = law_difference(path(t), end, tol)
+        diff = same_law(path, path(t), end, 1e-5)
         assert diff is None, f"path({t}) is not the endpoint {end}: {diff}"
 
 
 @pytest.mark.parametrize("c", case_params("test_reversal"))
 def test_reversal(c):
     fwd, back = path_of(c.metric, c.p, c.q), path_of(c.metric, c.q, c.p)
-    tol = 1e-6 if quadrature(fwd.method, back.method) else 1e-8
+    # a plan from an iterative solver (certified to a duality gap of ~1e-7) is as close in its masses
+    tol = 1e-6 if quadrature(fwd.method, back.method) or "certified" in fwd.method + back.method else 1e-8
     for t in TS:
-        diff = law_difference(fwd(t), back(1.0 - t), tol)
+        diff = same_law(fwd, fwd(t), back(1.0 - t), tol)
         assert diff is None, f"path_pq({t}) differs from path_qp({1.0 - t}): {diff}"
 
 
@@ -509,7 +542,7 @@ def test_constant_speed(c):
     for t in TS:
         sub = path_of(c.metric, c.p, path(t))
         rtol = 1e-6 if quadrature(path.method, sub.method) else 1e-9
-        assert rel_close(sub.length, t * L, rtol), (
+        assert rel_close(sub.length, t * L, rtol, t * path.error + sub.error), (
             f"d(p, path({t})) = {sub.length!r} ({sub.method}), t * d(p, q) = {t * L!r} ({path.method}); "
             f"relative error {abs(sub.length - t * L) / (t * L):.3g}")
 
@@ -524,9 +557,12 @@ def _a_metric_geodesic(c: Case) -> str | None:
 def test_curve_length_at_least_distance(c):
     """A curve that is not the Fisher-Rao geodesic is at least as long as the Fisher-Rao distance in
     the model it lives in (the family's for a route that stays in it, all densities' otherwise),
-    and no longer than the sum of its own chords' upper bounds would allow: finite."""
+    and no longer than the sum of its own chords' upper bounds would allow: finite. A metric whose
+    number is a transport cost (entropic OT) is at least W2 instead."""
     path = path_of(c.metric, c.p, c.q)
     reference = "fisher" if c.route.model == "same family" else "fisher-np"
+    if c.spec.cost:  # a transport cost: E|x - y|² + ε KL >= E|x - y|², so √OT_ε >= W2
+        reference = "wasserstein"
     try:
         d = path_of(reference, c.p, c.q)
     except UnsupportedError as exc:

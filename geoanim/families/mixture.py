@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ValidationError
-from ..numeric import ldexp_or_inf, newton_bracketed
+from ..numeric import ldexp_or_inf, newton_bracketed, nondecreasing_in
 from .base import SUM_TOL, Univariate, as_array, fmt, fsum_or_inf, merge_atoms, out, short
 
 
@@ -161,7 +161,7 @@ class Mixture(Univariate):
         ua = as_array(u)
         qs = np.array([as_array(c.ppf(ua)) for c in self.components])
         lo, hi = _ends(ua, qs.min(axis=0), qs.max(axis=0))
-        return out(u, newton_bracketed(self.cdf, self.pdf, ua, lo, hi))
+        return out(u, nondecreasing_in(ua, newton_bracketed(self.cdf, self.pdf, ua, lo, hi)))
 
     def isf(self, v):
         va = as_array(v)

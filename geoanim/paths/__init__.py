@@ -17,7 +17,8 @@ from .base import Path
 from .registry import METRICS, ROUTES, get_metric, listing
 from .registry import geodesic as _geodesic
 
-_INFRASTRUCTURE = {"base", "registry", "spaces", "mvn", "densities", "features", "curves", "divergence", "transport"}
+_INFRASTRUCTURE = {"base", "registry", "spaces", "mvn", "densities", "features", "curves", "divergence", "transport",
+                   "unbalanced", "cells"}
 
 for _info in pkgutil.iter_modules(__path__):
     if _info.name not in _INFRASTRUCTURE:

@@ -13,7 +13,7 @@ from ..errors import UnsupportedError, ValidationError
 from ..families import Distribution, family_classes, fmt
 
 # models that are not a family: the nonparametric manifolds
-SPACE_NAMES = {"densities": "all densities", "distributions": "all distributions"}
+SPACE_NAMES = {"densities": "all densities", "distributions": "all distributions", "measures": "all measures"}
 
 CurveFactory = Callable[[np.ndarray], Callable[[float], tuple[np.ndarray, np.ndarray]]]
 

@@ -29,10 +29,10 @@ from .. import families as fam
 from ..errors import UnsupportedError
 from ..families.base import Interval, Law, Param, Unit, as_array, fmt, merge_atoms, out, param, register
 from ..families.charts import ExponentialFamily
-from ..numeric import bisect_monotone
+from ..numeric import bisect_monotone, nondecreasing_in
 from . import curves
 from .base import BetweenTwo, Path, PlanarPair, geodesic_path
-from .registry import SameFamilyWith, define_metric, explain, geodesic, route
+from .registry import SameFamilyWith, blend_colors, define_metric, explain, geodesic, route
 
 AFFINE = ("not constant speed: t is the curve's own affine parameter; the length is the curve's "
           "Fisher-Rao arc length, at least the Fisher-Rao distance")
@@ -54,13 +54,7 @@ define_metric(
 
 def _alpha_colors(values: dict) -> tuple[str, str]:
     """From the mixture's orange (a = -1) to the e-geodesic's reddish purple (a = 1)."""
-    s = (values["a"] + 1.0) / 2.0
-
-    def blend(c0: str, c1: str) -> str:
-        a, b = np.array([int(c0[i:i + 2], 16) for i in (1, 3, 5)]), np.array([int(c1[i:i + 2], 16) for i in (1, 3, 5)])
-        return "#" + "".join(f"{int(round(v)):02X}" for v in (1 - s) * a + s * b)
-
-    return blend("#E69F00", "#CC79A7"), blend("#F0E442", "#E69ACB")
+    return blend_colors("#E69F00", "#F0E442", "#CC79A7", "#E69ACB", (values["a"] + 1.0) / 2.0)
 
 
 define_metric(
@@ -364,7 +358,7 @@ class PowerMeanPoint(BetweenTwo, fam.Univariate):
         with np.errstate(invalid="ignore"):
             lo = np.minimum(as_array(p.ppf(np.clip(ua / c, 0, 1))), as_array(q.ppf(np.clip(ua / c, 0, 1))))
             hi = np.maximum(as_array(p.isf(np.clip((1 - ua) / c, 0, 1))), as_array(q.isf(np.clip((1 - ua) / c, 0, 1))))
-        return out(u, bisect_monotone(self.cdf, ua, lo, hi, increasing=True, iterations=80))
+        return out(u, nondecreasing_in(ua, bisect_monotone(self.cdf, ua, lo, hi, increasing=True, iterations=80)))
 
     def isf(self, v):
         return self.ppf(1.0 - as_array(v)) if np.ndim(v) else self.ppf(1.0 - float(v))

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from ..errors import UnsupportedError
 from ..families import Distribution, Entry, Multivariate, Param, Univariate, family_classes, fmt
 from .base import Path, model_name
@@ -40,6 +42,8 @@ class Metric:
         constant_speed: d(p, path(t)) = t·d(p, q) holds in this metric (a metric geodesic); where
             it does not, ``length`` is the Fisher-Rao arc length of the curve and t is the curve's
             own (affine) parameter.
+        cost: ``length`` is a transport cost (entropic OT's √OT_ε), not a distance nor the length of
+            the path: it is not 0 from p to p and not additive along the path (captions say so).
         transport: mass moves along straight lines (the renderer may draw them as trails).
         convention: the normalisation, stated in ``geoanim metrics`` ("W2, never W2²").
         params: declared parameters (spec grammar: ``alpha(0.5)``, ``wfr(kappa=2)``), passed to
@@ -57,6 +61,7 @@ class Metric:
     colors: tuple[str, str] | Callable[[dict[str, Any]], tuple[str, str]] = ("#CC79A7", "#E69ACB")
     show_model: bool = True
     constant_speed: bool = True
+    cost: bool = False
     transport: bool = False
     convention: str = ""
     params: tuple[Param, ...] = ()
@@ -94,6 +99,18 @@ class Metric:
                 value = p.domain.check(self.name, p.name, values[p.name])
             checked.append((p.name, value))
         return replace(self, values=tuple(checked))
+
+
+def blend_colors(light0: str, dark0: str, light1: str, dark1: str, s: float) -> tuple[str, str]:
+    """The (light-theme, dark-theme) panel colours a share s of the way from the first pair to the
+    second (#RRGGBB, mixed channel by channel): a metric whose colour follows its parameter."""
+
+    def mix(c0: str, c1: str) -> str:
+        a = np.array([int(c0[i:i + 2], 16) for i in (1, 3, 5)])
+        b = np.array([int(c1[i:i + 2], 16) for i in (1, 3, 5)])
+        return "#" + "".join(f"{int(round(v)):02X}" for v in (1 - s) * a + s * b)
+
+    return mix(light0, light1), mix(dark0, dark1)
 
 
 METRICS: dict[str, Metric] = {}
@@ -359,7 +376,7 @@ def route_for_family(metric: str, cls: type) -> Route | None:
 def listing() -> list[dict[str, Any]]:
     """Every metric with its routes, as plain data (``geoanim metrics --json``)."""
     return [{"name": m.name, "aliases": list(m.aliases), "title": m.title, "summary": m.summary,
-             "convention": m.convention, "constant_speed": m.constant_speed,
+             "convention": m.convention, "constant_speed": m.constant_speed, "cost": m.cost,
              "routes": [{"pairs": r.pairs(), "dimension": r.dim, "model": r.model, "method": r.method,
                          "note": r.note, "refuses": r.refuses} for r in ROUTES.get(m.name, [])]}
             for m in METRICS.values()]

@@ -137,12 +137,20 @@ def save_figure(fig: Figure, out, theme: Theme) -> None:
         tmp.discard()
 
 
+def _is_cost(path) -> bool:
+    from ..paths.registry import get_metric
+
+    return get_metric(path.metric).cost
+
+
 def caption(t: float, path) -> str:
     """The per-frame caption under a panel title: distance travelled of the total, or for a curve that
     is not a metric geodesic (KL's straight lines) its Fisher-Rao arc length so far."""
     length = path.length
     if math.isinf(length):
         return "distance \u221e: no finite second moment"
+    if _is_cost(path):  # entropic OT: the number is a cost of the whole plan, nothing travelled
+        return f"cost \u221aOT\u03b5 = {num(length)}"
     if path.arc is not None:
         return f"FR length {num(path.travelled(t))} of {num(length)}"
     return f"travelled {num(t * length)} of {num(length)}"
@@ -290,7 +298,7 @@ class FrameRenderer:
                           linewidths=0.4, animated=True, zorder=4)
         self.animated.extend(([image] if panel.has_density else []) + (lines if panel.has_ellipses else [])
                              + ([dots] if panel.has_atoms else []))
-        vmax = self.plan.vmax
+        vmax = panel.vmax
 
         def draw(snap: Snapshot) -> None:
             if snap.image is not None:
@@ -426,7 +434,8 @@ def render_strip(s: Strip, out) -> None:
         y0 = s.cell(r, 0)[1]
         fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.68, panel.title.replace(" on ", "\non "),
                  fontsize=font * 0.95 * PT, color=panel.color, fontweight="bold", va="center")
-        measure = "FR length" if panel.path.arc is not None else "length"
+        measure = ("cost \u221aOT\u03b5" if _is_cost(panel.path) else "FR length" if panel.path.arc is not None
+                   else "length")
         fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.14, f"{measure} {num(panel.path.length)}",
                  fontsize=font * 0.82 * PT, color=theme.muted, va="center")
         for c, t in enumerate(s.times):

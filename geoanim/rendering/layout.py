@@ -200,14 +200,19 @@ class Plane:
 
     def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float]):
         self.xlim, self.ylim = xlim, ylim
-        X, Y = np.meshgrid(np.linspace(xlim[0], xlim[1], GRID2D), np.linspace(ylim[0], ylim[1], GRID2D))
+        gx, gy = np.linspace(xlim[0], xlim[1], GRID2D), np.linspace(ylim[0], ylim[1], GRID2D)
+        X, Y = np.meshgrid(gx, gy)
         self.xy = np.stack([X, Y], axis=-1)
+        # each grid point's cell (half way to its neighbours), for laws that give their mean density
+        # over a cell: pieces narrower than a pixel would otherwise fall between the samples
+        self.edges = (_cell_edges(gx), _cell_edges(gy))
 
     def snapshot(self, d: fam.Distribution, label: str | None = None) -> Snapshot:
         assert isinstance(d, fam.Multivariate)
         image = None
         if d.kind != "discrete":
-            image = np.asarray(d.pdf(self.xy), dtype=float)
+            cells = getattr(d, "cell_density", None)
+            image = np.asarray(cells(*self.edges) if cells is not None else d.pdf(self.xy), dtype=float)
             if not image.any():
                 image = None
         atoms, masses = d.atoms2d()
@@ -215,6 +220,11 @@ class Plane:
         if isinstance(d, fam.MVNormal):
             ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
         return Snapshot(d.describe() if label is None else label, d, atoms, masses, image=image, ellipses=ellipses)
+
+
+def _cell_edges(g: np.ndarray) -> np.ndarray:
+    mid = 0.5 * (g[1:] + g[:-1])
+    return np.concatenate([[g[0] - (mid[0] - g[0])], mid, [g[-1] + (g[-1] - mid[-1])]])
 
 
 def ellipse(mean: np.ndarray, cov: np.ndarray, k: float = 1.0, n: int = 73) -> np.ndarray:
@@ -467,6 +477,7 @@ class MetricPanel:
     widest_label: str  # the corner label to fit the font to
     trails: np.ndarray | None = None  # (n, 2, 2): each transported point's straight line
     atom_count: int = 1  # planar: particles of a uniform cloud of this many points get the base size
+    vmax: float = 1.0  # planar: the density at the top of this panel's colour scale
 
     @property
     def title(self) -> str:
@@ -561,10 +572,13 @@ def _plane_panels(paths, times, rects, theme, aspect, trails):
     window = Plane(xlim, ylim)
     samplers = [Sampler(p, window) for p in paths]
     ts = np.unique(np.concatenate([np.linspace(0, 1, 25), [0.0, 1.0]]))
-    peaks = np.array([s(float(t)).peak for s in samplers for t in ts])
-    vmax = y_limit(peaks) / 1.2 if (peaks > 0).any() else 1.0
+    # each panel its own colour scale: a density that spreads (an entropic bridge) would fade into the
+    # background next to one that stays sharp; the shapes, not the heights, are what panels compare
+    peaks = np.array([[s(float(t)).peak for t in ts] for s in samplers])
+    tops = [y_limit(row) / 1.2 if (row > 0).any() else 1.0 for row in peaks]
+    vmax = max(tops)
     panels = []
-    for path, sampler, rect in zip(paths, samplers, rects):
+    for path, sampler, rect, top in zip(paths, samplers, rects, tops):
         probes = _probe(sampler)
         panels.append(MetricPanel(path, sampler, rect, xlim, ylim, theme.color(path.metric), (probes[0], probes[-1]),
                                   has_density=any(sn.image is not None for sn in probes),
@@ -572,7 +586,7 @@ def _plane_panels(paths, times, rects, theme, aspect, trails):
                                   has_ellipses=any(sn.ellipses for sn in probes),
                                   widest_label=max((sn.label for sn in probes), key=len),
                                   trails=_trails(path) if trails else None,
-                                  atom_count=max(sn.masses.size for sn in probes) or 1))
+                                  atom_count=max(sn.masses.size for sn in probes) or 1, vmax=top))
     return panels, vmax
 
 
