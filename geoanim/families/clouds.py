@@ -25,6 +25,7 @@ class Cloud(Multivariate):
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         locs, w = self.atoms2d()
+        w = w / w.sum()  # the law's moments, also for a measure whose mass is not 1 (a WFR path point)
         m = w @ locs
         return m, (locs - m).T @ ((locs - m) * w[:, None])
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import families as fam
 from ..errors import UnsupportedError, ValidationError
-from ..families.base import as_array, out
+from ..families.base import Reals, as_array, out
 from ..families.clouds import Cloud
 
 CELLS = 128
@@ -143,19 +144,49 @@ class NormalPieces(fam.Univariate):
         return np.array(self.plot_range())
 
 
-def gather(x: np.ndarray, m: np.ndarray, sd: np.ndarray, share: float = 0.25
+def gather(x: np.ndarray, m: np.ndarray, sd: np.ndarray | float, share: float = 0.25, floor: float = 0.0
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Normal pieces on the line gathered into bins of ``share`` of their sd (pieces of similar sd
-    only): a plan splits a cell into many pieces; the density drawn from them does not change at
-    that scale. Returns (centres, masses, sds), mass-weighted within each bin, centres sorted."""
-    key = np.stack([np.round(np.log2(sd) * 16), np.floor(x / (sd * share))], axis=1)
+    """Normal pieces (centres ``x``, shape (k,) on the line or (k, d)) gathered into bins of ``share``
+    of their sd, or ``floor`` if that is larger (pieces of similar sd only): a plan splits a cell or
+    a point into many pieces; the density drawn from them does not change at that scale. Returns
+    (centres, masses, sds), mass-weighted within each bin; on the line the centres sorted."""
+    sd = np.broadcast_to(np.asarray(sd, dtype=float), m.shape)
+    xs = x.reshape(len(m), -1)
+    size = np.maximum(sd * share, floor)[:, None]
+    key = np.column_stack([np.round(np.log2(sd) * 16), np.floor(xs / size)])
     _, inverse = np.unique(key, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     total = np.bincount(inverse, weights=m)
-    centre = np.bincount(inverse, weights=x * m) / total
+    centre = np.column_stack([np.bincount(inverse, weights=xs[:, k] * m) for k in range(xs.shape[1])]) / total[:, None]
     width = np.bincount(inverse, weights=sd * m) / total
-    order = np.argsort(centre, kind="stable")
-    return centre[order], total[order], width[order]
+    if x.ndim == 1:
+        order = np.argsort(centre[:, 0], kind="stable")
+        return centre[order, 0], total[order], width[order]
+    return centre, total, width
+
+
+def discretisation_error(fine: float, coarse: float, fine_tol: float, coarse_tol: float) -> float:
+    """The error of a value computed on cells, from the same value on cells twice as wide: the
+    whole difference (the midpoint rule's h² would make it 3 times the fine error, but the pieces'
+    drawn spread and the solvers' own tolerances, added here, are of the same order)."""
+    return abs(fine - coarse) + fine_tol + coarse_tol
+
+
+def root_error(value: float, error: float) -> float:
+    """A bound on the error of √value when value is known to within ``error``."""
+    return math.sqrt(value) - math.sqrt(max(value - error, 0.0)) if error > 0 and value > 0 else math.sqrt(error)
+
+
+class Masses(Reals):
+    """A non-empty list of finite numbers >= 0 (the masses of a measure: any total)."""
+
+    text: ClassVar[str] = "numbers >= 0"
+
+    def check(self, family: str, name: str, value: Any) -> tuple[float, ...]:
+        values = super().check(family, name, value)
+        if any(v < 0 for v in values):
+            raise ValidationError(f"{family}: `{name}` must be >= 0", param=name)
+        return values
 
 
 def check_pieces(family: str, locations, masses, spreads=None, dim: int = 1) -> None:

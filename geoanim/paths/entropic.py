@@ -11,8 +11,8 @@ time t a normal with mean (1 - t) x + t y and variance (ε/2) t (1 - t) per coor
   OT_ε = |Δm|² + tr A + tr B - tr D + d σ² (1 - log 2σ²) + σ² log det(D + σ² I); the bridge stays
   normal, mean (1 - t) m0 + t m1, covariance (1 - t)² A + t² B + t (1 - t)(C + Cᵀ + σ² I). On the line
   the plan's correlation is ρ = 4√(AB) / (√(16AB + ε²) + ε), written without cancellation.
-* Atoms and clouds: the plan by POT's log-domain Sinkhorn, its marginal error measured and reported;
-  the bridge is a mixture of normals (one per pair).
+* Atoms and clouds: the plan by scaling iterations and then Newton's method (:func:`_sinkhorn`), its
+  marginal error measured and reported; the bridge is a mixture of normals (one per pair).
 * Other laws on the line: cut into cells (:mod:`cells`), the cells' widths kept as the pieces'
   spread; the discretisation error is measured with cells twice as wide and reported.
 
@@ -35,6 +35,8 @@ from ..families.clouds import Cloud
 from . import cells
 from .base import Path, geodesic_path
 from .registry import blend_colors, define_metric, route
+from .transport import squared_distances
+from .unbalanced import MAX_PAIRS, backtrack, kernel, newton_direction, scaling
 
 BLUE, VIOLET = ("#0072B2", "#56B4E9"), ("#7B4FA0", "#B89AD8")  # wasserstein's colours, and a blur violet
 
@@ -76,8 +78,8 @@ class BridgeLine(cells.NormalPieces):
     pair of the plan a Brownian bridge; the cells' own width kept as a floor on the spread)."""
 
     locations: tuple[float, ...] = param(Reals(), role="location", doc="the pieces' means")
-    masses: tuple[float, ...] = param(Reals(), role="shape", doc="their masses (sum 1)")
-    sds: tuple[float, ...] = param(Reals(), role="scale", doc="their standard deviations")
+    masses: tuple[float, ...] = param(cells.Masses(), role="shape", doc="their masses (sum 1)")
+    sds: tuple[float, ...] = param(cells.Masses(), role="scale", doc="their standard deviations")
     family = "bridge_line"
     derived = True
 
@@ -99,7 +101,7 @@ class BridgeCloud(fam.Multivariate):
     clouds (the pairs' means (1 - t) x + t y, the Brownian bridge's sd √((ε/2) t (1 - t)))."""
 
     locations: tuple[tuple[float, ...], ...] = param(Matrix(), role="location", doc="the pieces' means [x, y]")
-    masses: tuple[float, ...] = param(Reals(), role="shape", doc="their masses (sum 1)")
+    masses: tuple[float, ...] = param(cells.Masses(), role="shape", doc="their masses (sum 1)")
     sd: float = param(Positive(), role="scale", doc="the pieces' common standard deviation")
     family = "bridge_cloud"
     derived = True
@@ -116,13 +118,6 @@ class BridgeCloud(fam.Multivariate):
         mu, m = self._arrays
         xa = np.asarray(x, dtype=float)
         s2 = self.sd * self.sd
-        if xa.ndim == 3 and np.array_equal(xa[0, :, 0], xa[-1, :, 0]) and np.array_equal(xa[:, 0, 1], xa[:, -1, 1]):
-            # a grid (rows of one y, columns of one x, as the renderer asks): the round normals
-            # factor, Σ m φ(x - μx) φ(y - μy) = (Φy m)ᵀ Φx, one matrix product
-            gx, gy = xa[0, :, 0], xa[:, 0, 1]
-            fx = np.exp(-0.5 * (gx[None, :] - mu[:, :1]) ** 2 / s2)
-            fy = np.exp(-0.5 * (gy[None, :] - mu[:, 1:]) ** 2 / s2)
-            return (fy * m[:, None]).T @ fx / (2 * math.pi * s2)
         flat = xa.reshape(-1, 2)
         total = np.zeros(len(flat))
         for k in range(0, len(mu), 256):  # in blocks: (points x pieces) stays small
@@ -247,14 +242,11 @@ def _sinkhorn(P: cells.Atoms, Q: cells.Atoms, eps: float) -> _Plan:
     dropped = float(a[a < NEGLIGIBLE].sum() + b[b < NEGLIGIBLE].sum())
     x, y, a, b = P.x[live_a], Q.x[live_b], a[live_a] / a[live_a].sum(), b[live_b] / b[live_b].sum()
     n, m = len(a), len(b)
-    if n * m > 4_000_000:
-        raise UnsupportedError(f"entropic: {n:,} x {m:,} point pairs is more than the 4,000,000 the Sinkhorn "
-                               "solver takes (about 2,000 points a side)")
+    if n * m > MAX_PAIRS:
+        raise UnsupportedError(f"entropic: {n:,} x {m:,} point pairs is more than the {MAX_PAIRS:,} the solver "
+                               "takes (about 2,000 points a side)")
     mx, my = a @ x, b @ y
-    M = np.zeros((n, m))
-    for k in range(x.shape[1]):
-        step = np.subtract.outer(x[:, k] - mx[k], y[:, k] - my[k])
-        M += step * step
+    M = squared_distances(x - mx, y - my, max_bytes=8 * MAX_PAIRS)
     shift = float(np.sum((mx - my) ** 2))
     with np.errstate(all="ignore"):
         f, g = _potentials(M, a, b, eps)
@@ -286,8 +278,6 @@ def _potentials(M: np.ndarray, a: np.ndarray, b: np.ndarray, eps: float) -> tupl
     each warm-started from the last; at each, 100 scaling iterations (the potentials absorbed into
     the kernel, so nothing overflows) and then Newton's method, to a relative marginal error of 1e-6
     on the way and SINKHORN_TOL at ε."""
-    from .unbalanced import scaling
-
     stages = [eps]
     while stages[-1] < 0.1 * float(M.max()):
         stages.append(stages[-1] * 4.0)
@@ -302,18 +292,9 @@ def _newton(M, a, b, eps, f, g, tol, steps=50):
     """Maximise D(f, g) = a·f + b·g - ε Σ a_i b_j e^((f_i + g_j - M_ij)/ε) by Newton's method, on
     the pairs within 40ε of tight (the rest weigh under e^-40); g's last entry is held (D does not
     change when f gains what g loses). Stops when every marginal is within ``tol`` relatively."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.linalg import cg, spsolve
-
-    from .unbalanced import backtrack
-
     n, m = len(a), len(b)
     la, lb = np.log(a), np.log(b)
-    R = M - f[:, None] - g[None, :]
-    keep = R <= 40.0 * eps
-    keep[np.arange(n), np.argmin(R, axis=1)] = True
-    keep[np.argmin(R, axis=0), np.arange(m)] = True
-    rows, cols = np.nonzero(keep)
+    rows, cols = kernel(M - f[:, None] - g[None, :], 40.0 * eps)
     cost = M[rows, cols]
 
     def parts(f, g):
@@ -327,22 +308,8 @@ def _newton(M, a, b, eps, f, g, tol, steps=50):
         grad = np.concatenate([a - u, b - v])
         if np.all(np.abs(grad) <= tol * np.concatenate([a, b])):
             break
-        # -ε·Hessian: [diag(u), plan; planᵀ, diag(v)], without g's last entry, Jacobi-scaled
-        diag = np.concatenate([u, v])[:-1]
-        s = 1.0 / np.sqrt(np.maximum(diag, 1e-300))
-        inner = cols < m - 1
-        r, c, w = rows[inner], n + cols[inner], plan[inner]
-        # (a ridge of 1e-10 on the unit diagonal: where the pairs kept fall apart into groups, each
-        # group's shift is free and the matrix singular)
-        H = coo_matrix((np.concatenate([w * s[r] * s[c], w * s[r] * s[c], np.full(n + m - 1, 1.0 + 1e-10)]),
-                        (np.concatenate([r, c, np.arange(n + m - 1)]), np.concatenate([c, r, np.arange(n + m - 1)]))),
-                       shape=(n + m - 1, n + m - 1)).tocsc()
-        rhs = eps * grad[:-1] * s
-        if n + m > 1000 and len(rows) > 20 * (n + m):  # large dense kernels: factorising fills in; CG does not
-            y_, _ = cg(H, rhs, rtol=1e-12, maxiter=1000)
-        else:
-            y_ = spsolve(H, rhs)
-        step = np.append(s * y_, 0.0)
+        # -ε·Hessian: [diag(u), plan; planᵀ, diag(v)], g's last entry held
+        step = newton_direction(rows, cols, plan, np.concatenate([u, v]), eps * grad, n, hold_last=True)
         if not np.all(np.isfinite(step)):
             break
         found = backtrack(parts, f, g, step, D)
@@ -356,13 +323,6 @@ def _measure(d: fam.Distribution, coarsen: int = 1) -> cells.Atoms:
     return cells.atoms(d, "entropic", coarsen)
 
 
-def _value(P: cells.Atoms, Q: cells.Atoms, eps: float) -> tuple[float, _Plan]:
-    if P.x.shape[1] != Q.x.shape[1]:
-        raise UnsupportedError("entropic: both laws must live in the same dimension")
-    plan = _sinkhorn(P, Q, eps)
-    return plan.value, plan
-
-
 def _method(kind: str, plan: _Plan) -> str:
     return f"{kind}; Sinkhorn and Newton to marginals within {plan.violation:.0e}"
 
@@ -373,14 +333,12 @@ def _method(kind: str, plan: _Plan) -> str:
        refuses="laws with heavy tails (no cells hold all but 1e-9 of their mass)")
 def line(p, q, eps: float) -> Path:
     P, Q = _measure(p), _measure(q)
-    value, plan = _value(P, Q, eps)
-    error = plan.error
+    plan = _sinkhorn(P, Q, eps)
+    value, error = plan.value, plan.error
     kind = "entropic plan"
     if P.width is not None or Q.width is not None:
-        coarse, cplan = _value(_measure(p, 2), _measure(q, 2), eps)
-        # the midpoint rule's error falls as h², so the difference from cells twice as wide is about
-        # 3 times it; all of it is kept (the cells' own spread adds to it at the same order)
-        disc = abs(value - coarse) + plan.error + cplan.error
+        coarse = _sinkhorn(_measure(p, 2), _measure(q, 2), eps)
+        disc = cells.discretisation_error(value, coarse.value, plan.error, coarse.error)
         error += disc
         kind = f"discretised on {cells.CELLS}-{2 * cells.CELLS} cells a law (error ~{disc:.1e} in OT_ε)"
     length = math.sqrt(max(value, 0.0))
@@ -399,14 +357,15 @@ def line(p, q, eps: float) -> Path:
                           tuple(float(v) for v in spread))
 
     return geodesic_path(p, q, model="distributions", length=length, method=_method(kind, plan), point=point,
-                         error=error / (2.0 * length) if length > 0 else math.sqrt(error))
+                         error=cells.root_error(value, error))
 
 
 @route("entropic", Cloud, Cloud, model="distributions", method="entropic plan (Sinkhorn and Newton)",
        note="clouds and planar atoms; the bridge a mixture of round normals")
 def clouds(p, q, eps: float) -> Path:
     P, Q = _measure(p), _measure(q)
-    value, plan = _value(P, Q, eps)
+    plan = _sinkhorn(P, Q, eps)
+    value = plan.value
     length = math.sqrt(max(value, 0.0))
     heavy = plan.mass > 1e-12 * plan.mass.max()
     x0, x1, g = P.x[plan.rows[heavy]], Q.x[plan.cols[heavy]], plan.mass[heavy]
@@ -414,16 +373,10 @@ def clouds(p, q, eps: float) -> Path:
 
     def point(t: float):
         sd = math.sqrt(0.5 * eps * t * (1 - t))
-        z = x0 + t * (x1 - x0)
         # pieces closer than a quarter of the sd (or 1/2000 of the picture) drawn as one
-        h = max(0.25 * sd, extent / 2000.0)
-        key = np.floor(z / h)
-        _, inverse = np.unique(key, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        mass = np.bincount(inverse, weights=g)
-        centre = np.stack([np.bincount(inverse, weights=z[:, k] * g) for k in range(2)], axis=1) / mass[:, None]
+        centre, mass, _ = cells.gather(x0 + t * (x1 - x0), g, sd, floor=extent / 2000.0)
         return BridgeCloud(tuple(tuple(float(v) for v in r) for r in centre),
                            tuple(float(v) for v in mass / mass.sum()), sd)
 
     return geodesic_path(p, q, model="distributions", length=length, method=_method("entropic plan", plan),
-                         point=point, error=plan.error / (2.0 * length) if length > 0 else math.sqrt(plan.error))
+                         point=point, error=cells.root_error(value, plan.error))

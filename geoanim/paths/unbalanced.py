@@ -39,12 +39,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UnsupportedError
+from .transport import squared_distances
 
 MAX_PAIRS = 4_000_000
 """Largest n·m solved (the dense cost matrix is 32 MB; 2,000 points a side take a few seconds)."""
 
-EPS_FINAL = 1e-6  # the last entropic blur, in units of the cost (c is dimensionless)
-SINKHORN_ABOVE = 0.005  # ε from which on Newton takes over from the scaling iterations
+EPS_FINAL = 1e-6  # the last entropic blur, in units of min(1, the largest cost) (c is dimensionless)
+SINKHORN_ABOVE = 0.005  # ε (same units) from which on Newton takes over from the scaling iterations
 NEWTON_FACTOR = 0.5  # ε shrinks by this factor between Newton stages
 NEWTON_STEPS = 300
 TIME_LIMIT = 5.0  # seconds: past it, the last ε solved is kept (its larger gap is certified and reported)
@@ -101,11 +102,7 @@ def hk_plan(x: np.ndarray, a: np.ndarray, y: np.ndarray, b: np.ndarray) -> Unbal
     if n * m > MAX_PAIRS:
         raise UnsupportedError(f"wfr: {n:,} x {m:,} point pairs is more than the {MAX_PAIRS:,} the unbalanced "
                                "solver takes (about 2,000 points a side)")
-    diff = np.zeros((n, m))
-    for k in range(x.shape[1]):
-        step = np.subtract.outer(x[:, k], y[:, k])
-        diff += step * step
-    C = cone_cost(np.sqrt(diff))
+    C = cone_cost(np.sqrt(squared_distances(x, y, max_bytes=8 * MAX_PAIRS)))
     finite = np.isfinite(C)
     # masses below NEGLIGIBLE of the total are left to fade or grow: leaving out mass δ raises the
     # optimum by at most δ (the plan could only have saved their creation or destruction), which
@@ -144,7 +141,12 @@ def _scaling(C: np.ndarray, a: np.ndarray, b: np.ndarray):
     n, m = C.shape
     f, g = np.zeros(n), np.zeros(m)
     la, lb = np.log(a), np.log(b)
-    eps = 1.0
+    # the blurs in units of the costs where they are all small (large κ: c ≈ d²/κ² and HK²/κ² tiny,
+    # where an absolute ε of 1e-6 blurred the plan by a part in a thousand of the value)
+    finite = C[np.isfinite(C)]
+    scale = min(1.0, float(finite.max())) if finite.size and finite.max() > 0 else 1.0
+    final, sinkhorn_above = EPS_FINAL * scale, SINKHORN_ABOVE * scale
+    eps = scale
     best = None
     solved_eps: float | None = None
     retries = 3
@@ -153,19 +155,19 @@ def _scaling(C: np.ndarray, a: np.ndarray, b: np.ndarray):
         if best is not None and time.monotonic() - started > TIME_LIMIT:
             return best
         R = C - f[:, None] - g[None, :]
-        if eps > SINKHORN_ABOVE:
+        if eps > sinkhorn_above:
             f, g = scaling(R, a, b, f, g, eps)
             R = C - f[:, None] - g[None, :]
-            rows, cols = _kernel(R, 40.0 * eps)
+            rows, cols = kernel(R, 40.0 * eps)
             with np.errstate(over="ignore", under="ignore"):
                 mass = np.exp(-R[rows, cols] / eps + la[rows] + lb[cols])
             if np.all(np.isfinite(mass)):
                 best = (rows, cols, mass)
             eps *= 0.25
             continue
-        rows, cols = _kernel(R, 40.0 * eps)
+        rows, cols = kernel(R, 40.0 * eps)
         cost = C[rows, cols]
-        f1, g1, settled = _newton(cost, rows, cols, a, b, f, g, eps, 1e-9 if eps <= EPS_FINAL else 1e-4,
+        f1, g1, settled = _newton(cost, rows, cols, a, b, f, g, eps, 1e-9 if eps <= final else 1e-4,
                                   deadline=started + TIME_LIMIT if best is not None else None)
         with np.errstate(over="ignore", under="ignore"):
             mass = np.exp(-(cost - f1[rows] - g1[cols]) / eps + la[rows] + lb[cols])
@@ -180,12 +182,12 @@ def _scaling(C: np.ndarray, a: np.ndarray, b: np.ndarray):
         best = (rows, cols, mass)
         f, g = f1, g1
         solved_eps, retries = eps, 3
-        if eps <= EPS_FINAL:
+        if eps <= final:
             return best
-        eps = max(eps * NEWTON_FACTOR, EPS_FINAL)
+        eps = max(eps * NEWTON_FACTOR, final)
 
 
-def _kernel(R: np.ndarray, cutoff: float) -> tuple[np.ndarray, ...]:
+def kernel(R: np.ndarray, cutoff: float) -> tuple[np.ndarray, ...]:
     """The pairs whose reduced cost is within ``cutoff``, and each row's and column's cheapest (so
     that no point loses all its partners when ε shrinks)."""
     keep = R <= cutoff
@@ -215,9 +217,6 @@ def scaling(R, a, b, f, g, eps, iterations=80, balanced=False):
 
 def _newton(cost, rows, cols, a, b, f, g, eps, tol, steps=NEWTON_STEPS, deadline=None):
     """Maximise J(f, g) = Σ a (1 - e^-f) + Σ b (1 - e^-g) - ε Σ a_i b_j (e^((f_i + g_j - c_ij)/ε) - 1)."""
-    from scipy.sparse import coo_matrix, diags
-    from scipy.sparse.linalg import cg, spsolve
-
     n, m = len(a), len(b)
     la, lb = np.log(a), np.log(b)
 
@@ -240,20 +239,8 @@ def _newton(cost, rows, cols, a, b, f, g, eps, tol, steps=NEWTON_STEPS, deadline
         scale = np.concatenate([ea + u, eb + v])
         if np.all(np.abs(grad) <= tol * scale):
             return f, g, True
-        d1, d2 = eps * ea + u, eps * eb + v
-        # Jacobi-scaled (masses from 1e-12 to 1 in one system): D^-½ H D^-½ has a unit diagonal
-        diag = np.concatenate([d1, d2])
-        s = 1.0 / np.sqrt(diag)
-        H = coo_matrix((plan * s[rows] * s[n + cols], (rows, n + cols)), shape=(n + m, n + m))
-        H = (H + H.T + diags(np.ones(n + m))).tocsc()
-        rhs = eps * grad * s
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if n + m > 1000 and len(rows) > DIRECT_BELOW * (n + m):  # large dense kernels: factorising fills in
-                y, _ = cg(H, rhs, rtol=1e-10, maxiter=500)
-            else:
-                y = spsolve(H, rhs)
-        step = s * y
+        # -ε·Hessian: [diag(ε a e^-f + u), plan; planᵀ, diag(ε b e^-g + v)]
+        step = newton_direction(rows, cols, plan, np.concatenate([eps * ea + u, eps * eb + v]), eps * grad, n)
         if not np.all(np.isfinite(step)):
             return f, g, False
         found = backtrack(parts, f, g, step, J)
@@ -261,6 +248,35 @@ def _newton(cost, rows, cols, a, b, f, g, eps, tol, steps=NEWTON_STEPS, deadline
             return f, g, bool(np.all(np.abs(grad) <= 1e3 * tol * scale))
         f, g, J, plan = found
     return f, g, False
+
+
+def newton_direction(rows: np.ndarray, cols: np.ndarray, plan: np.ndarray, diag: np.ndarray, rhs: np.ndarray,
+                     n: int, hold_last: bool = False) -> np.ndarray:
+    """Solve [diag(d1), Π; Πᵀ, diag(d2)] x = rhs (``diag`` = (d1, d2); Π the plan's entries at (rows,
+    cols), n rows) for the Newton step of an entropic dual. Jacobi-scaled, so the system has a unit
+    diagonal although the masses span a dozen orders of magnitude, with a ridge of 1e-10 on it (where
+    the pairs kept fall apart into groups, a balanced problem's shift of each group is free).
+    ``hold_last``: the last variable is held at 0 (a balanced dual is unchanged when f gains what g
+    loses). Factorised, or by CG for large dense kernels (where factorising fills in)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import cg, spsolve
+
+    dim = len(diag) - int(hold_last)
+    inner = n + cols < dim
+    r, c, w = rows[inner], n + cols[inner], plan[inner]
+    s = 1.0 / np.sqrt(np.maximum(diag[:dim], 1e-300))
+    off = w * s[r] * s[c]
+    H = coo_matrix((np.concatenate([off, off, np.full(dim, 1.0 + 1e-10)]),
+                    (np.concatenate([r, c, np.arange(dim)]), np.concatenate([c, r, np.arange(dim)]))),
+                   shape=(dim, dim)).tocsc()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if dim > 1000 and len(r) > DIRECT_BELOW * dim:
+            y, _ = cg(H, rhs[:dim] * s, rtol=1e-12, maxiter=1000)
+        else:
+            y = spsolve(H, rhs[:dim] * s)
+    x = s * y
+    return np.append(x, 0.0) if hold_last else x
 
 
 def backtrack(parts, f: np.ndarray, g: np.ndarray, step: np.ndarray, J: float):

@@ -23,14 +23,14 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 from .. import families as fam
-from ..errors import UnsupportedError, ValidationError
+from ..errors import UnsupportedError
 from ..families.base import Param, Positive, Reals, as_array, num, out, param, register
-from ..families.clouds import Cloud
+from ..families.clouds import Cloud, merge_atoms2d
 from . import cells, unbalanced
 from .base import Path, geodesic_path
 from .cells import CELLS
@@ -56,18 +56,6 @@ define_metric(
                   doc="length scale κ > 0 (default 1): mass farther than πκ/2 apart is not carried"),),
     examples=("wfr(0.5)", "wfr(3)"))
 
-class Masses(Reals):
-    """A non-empty list of finite numbers >= 0 (the masses of a measure: any total)."""
-
-    text: ClassVar[str] = "numbers >= 0"
-
-    def check(self, family: str, name: str, value: Any) -> tuple[float, ...]:
-        values = super().check(family, name, value)
-        if any(v < 0 for v in values):
-            raise ValidationError(f"{family}: `{name}` must be >= 0", param=name)
-        return values
-
-
 class _MeasureText:
     """What a measure of varying mass says about itself in panels: its mass first."""
 
@@ -89,7 +77,7 @@ class HKAtoms(_MeasureText, fam.Discrete):
     """Weighted atoms on the line whose masses need not sum to 1: a point of a WFR path."""
 
     locations: tuple[float, ...] = param(Reals(), role="location", doc="atom locations")
-    masses: tuple[float, ...] = param(Masses(), role="shape", doc="their masses (any total)")
+    masses: tuple[float, ...] = param(cells.Masses(), role="shape", doc="their masses (any total)")
     family = "hk_atoms"
     derived = True
 
@@ -120,8 +108,8 @@ class HKCells(_MeasureText, cells.NormalPieces):
     the cells into, interleaved unevenly along a cone geodesic, do not show as ripples)."""
 
     locations: tuple[float, ...] = param(Reals(), role="location", doc="cell centres")
-    masses: tuple[float, ...] = param(Masses(), role="shape", doc="their masses (any total)")
-    widths: tuple[float, ...] = param(Masses(), role="scale", doc="the width of each cell")
+    masses: tuple[float, ...] = param(cells.Masses(), role="shape", doc="their masses (any total)")
+    widths: tuple[float, ...] = param(cells.Masses(), role="scale", doc="the width of each cell")
     family = "hk_cells"
     derived = True
 
@@ -145,7 +133,7 @@ class HKCloud(_MeasureText, Cloud):
     """Weighted points in the plane whose masses need not sum to 1: a point of a WFR path."""
 
     locations: tuple[tuple[float, ...], ...] = param(fam.base.Matrix(), role="location", doc="points [x, y]")
-    masses: tuple[float, ...] = param(Masses(), role="shape", doc="their masses (any total)")
+    masses: tuple[float, ...] = param(cells.Masses(), role="shape", doc="their masses (any total)")
     family = "hk_cloud"
     derived = True
 
@@ -153,26 +141,13 @@ class HKCloud(_MeasureText, Cloud):
         cells.check_pieces(self.family, self.locations, self.masses, dim=2)
 
     def atoms2d(self):
-        from ..families.clouds import merge_atoms2d
-
         return merge_atoms2d(np.array(self.locations, dtype=float).reshape(-1, 2), np.array(self.masses))
 
-    def moments(self):
-        locs, w = self.atoms2d()
-        w = w / w.sum()
-        mu = w @ locs
-        return mu, (locs - mu).T @ ((locs - mu) * w[:, None])
-
-    def describe(self, exact: bool = False) -> str:
-        return f"mass {num(self.mass)}"
 
 
 # ---------------------------------------------------------------------------------------------
 # the measures a pair is solved between
 # ---------------------------------------------------------------------------------------------
-
-
-_Discretised = cells.Atoms
 
 
 def _measure(d: fam.Distribution, coarsen: int = 1) -> cells.Atoms:
@@ -220,7 +195,7 @@ class _Geodesic:
         return pos, mass
 
 
-def _geodesic(P: _Discretised, Q: _Discretised, plan: unbalanced.UnbalancedPlan, kappa: float) -> _Geodesic:
+def _geodesic(P: cells.Atoms, Q: cells.Atoms, plan: unbalanced.UnbalancedPlan, kappa: float) -> _Geodesic:
     r, c, g = plan.rows, plan.cols, plan.mass
     m0 = g * P.m[r] / plan.u[r]
     m1 = g * Q.m[c] / plan.v[c]
@@ -243,7 +218,7 @@ def _geodesic(P: _Discretised, Q: _Discretised, plan: unbalanced.UnbalancedPlan,
         *(widths or (None, None)))
 
 
-def _solve(P: _Discretised, Q: _Discretised, kappa: float) -> tuple[float, float, _Geodesic]:
+def _solve(P: cells.Atoms, Q: cells.Atoms, kappa: float) -> tuple[float, float, _Geodesic]:
     """(HK, certified absolute error bound, geodesic) between two discrete measures."""
     if P.x.shape[1] != Q.x.shape[1]:
         raise UnsupportedError("wfr: both measures must live in the same dimension")
@@ -257,8 +232,7 @@ def _solve(P: _Discretised, Q: _Discretised, kappa: float) -> tuple[float, float
     plan = unbalanced.hk_plan(P.x / kappa, P.m, Q.x / kappa, Q.m)
     value = plan.value
     hk = kappa * math.sqrt(max(value, 0.0))
-    # HK = κ√v with v known to within the gap below it: the error on HK
-    err = kappa * (math.sqrt(value) - math.sqrt(max(value - plan.gap, 0.0))) if plan.gap > 0 else 0.0
+    err = kappa * cells.root_error(value, plan.gap)  # HK = κ√v, v known to within the gap below it
     return hk, err, _geodesic(P, Q, plan, kappa)
 
 
@@ -268,7 +242,7 @@ def _method(kind: str, err: float) -> str:
     return f"{kind}; unbalanced solver certified to ±{err:.1e} (duality gap)"
 
 
-def _diracs(p, q, P: _Discretised, Q: _Discretised, kappa: float) -> Path:
+def _diracs(p, q, P: cells.Atoms, Q: cells.Atoms, kappa: float) -> Path:
     """One atom each: the closed form (docs/math.md#wasserstein-fisher-rao-hellinger-kantorovich)."""
     m0, m1 = float(P.m[0]), float(Q.m[0])
     theta = abs(float(Q.x[0, 0]) - float(P.x[0, 0])) / kappa
@@ -320,9 +294,7 @@ def line(p, q, kappa: float = 1.0) -> Path:
                              point=_line_point(geo), error=gap)
     cP, cQ = _measure(p, 2), _measure(q, 2)
     coarse, coarse_gap, _ = _solve(cP, cQ, kappa)
-    # the midpoint rule's error falls as h²: the difference from cells twice as wide is 3x it (the
-    # solver's own tolerance on both counts as part of the difference)
-    disc = (abs(hk - coarse) + gap + coarse_gap) / 3.0
+    disc = cells.discretisation_error(hk, coarse, gap, coarse_gap)
     kind = (f"discretised on {CELLS}-{2 * CELLS} cells a law (error ~{disc:.1e}, measured with cells twice as "
             "wide)")
     # two densities are read back as a density; with atoms on one side the cells stay atoms
@@ -338,7 +310,7 @@ def clouds(p, q, kappa: float = 1.0) -> Path:
 
     def point(t: float):
         pos, mass = geo.at(t)
-        keep = mass > 0
+        keep = mass > NEGLIGIBLE * max(float(mass.max()), 1e-300)
         if not keep.any():
             raise UnsupportedError(f"wfr: the path's mass underflows to 0 at t = {t!r}")
         return HKCloud(tuple(tuple(float(v) for v in r) for r in pos[keep]), tuple(float(v) for v in mass[keep]))

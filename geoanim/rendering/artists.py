@@ -9,6 +9,7 @@ the renderer).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import matplotlib
@@ -137,10 +138,12 @@ def save_figure(fig: Figure, out, theme: Theme) -> None:
         tmp.discard()
 
 
-def _is_cost(path) -> bool:
+@functools.lru_cache(maxsize=64)
+def _is_cost(metric: str) -> bool:
+    """Whether the metric (a call such as "entropic(0.5)") reports a cost: parsed once, not per frame."""
     from ..paths.registry import get_metric
 
-    return get_metric(path.metric).cost
+    return get_metric(metric).cost
 
 
 def caption(t: float, path) -> str:
@@ -149,7 +152,7 @@ def caption(t: float, path) -> str:
     length = path.length
     if math.isinf(length):
         return "distance \u221e: no finite second moment"
-    if _is_cost(path):  # entropic OT: the number is a cost of the whole plan, nothing travelled
+    if _is_cost(path.metric):  # entropic OT: the number is a cost of the whole plan, nothing travelled
         return f"cost \u221aOT\u03b5 = {num(length)}"
     if path.arc is not None:
         return f"FR length {num(path.travelled(t))} of {num(length)}"
@@ -434,7 +437,7 @@ def render_strip(s: Strip, out) -> None:
         y0 = s.cell(r, 0)[1]
         fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.68, panel.title.replace(" on ", "\non "),
                  fontsize=font * 0.95 * PT, color=panel.color, fontweight="bold", va="center")
-        measure = ("cost \u221aOT\u03b5" if _is_cost(panel.path) else "FR length" if panel.path.arc is not None
+        measure = ("cost \u221aOT\u03b5" if _is_cost(panel.path.metric) else "FR length" if panel.path.arc is not None
                    else "length")
         fig.text((font * 0.6) / s.width, y0 + s.cell_h * 0.14, f"{measure} {num(panel.path.length)}",
                  fontsize=font * 0.82 * PT, color=theme.muted, va="center")

@@ -497,7 +497,6 @@ class Plan:
     panels: tuple[MetricPanel, ...]
     param: ParamPanel | None
     planar: bool
-    vmax: float = 1.0  # planar: the density at the top of the colour scale
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -538,10 +537,10 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, size: tuple[int, int] | No
         title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
     # one data unit the same length on both axes in the plane: the panels' pixel shape sets the limits
     aspect = (rects[0][2] * width) / (rects[0][3] * height)
-    panels, vmax = (_plane_panels if planar else _line_panels)(paths, times, rects, th, aspect, trails)
+    panels = (_plane_panels if planar else _line_panels)(paths, times, rects, th, aspect, trails)
     param_rect = rects[-1]
     pp = param_panel(paths, param_rect, th, aspect) if has_param else None
-    return Plan(width, height, th, geo, title, times, tuple(panels), pp, planar, vmax)
+    return Plan(width, height, th, geo, title, times, tuple(panels), pp, planar)
 
 
 def _probe(sampler: Sampler) -> list[Snapshot]:
@@ -564,7 +563,7 @@ def _line_panels(paths, times, rects, theme, aspect, trails):
                                   has_density=any(sn.curve_x.size for sn in probes),
                                   has_atoms=any(sn.masses.size for sn in probes), has_ellipses=False,
                                   widest_label=max((sn.label for sn in probes), key=len)))
-    return panels, 1.0
+    return panels
 
 
 def _plane_panels(paths, times, rects, theme, aspect, trails):
@@ -576,7 +575,6 @@ def _plane_panels(paths, times, rects, theme, aspect, trails):
     # background next to one that stays sharp; the shapes, not the heights, are what panels compare
     peaks = np.array([[s(float(t)).peak for t in ts] for s in samplers])
     tops = [y_limit(row) / 1.2 if (row > 0).any() else 1.0 for row in peaks]
-    vmax = max(tops)
     panels = []
     for path, sampler, rect, top in zip(paths, samplers, rects, tops):
         probes = _probe(sampler)
@@ -587,7 +585,7 @@ def _plane_panels(paths, times, rects, theme, aspect, trails):
                                   widest_label=max((sn.label for sn in probes), key=len),
                                   trails=_trails(path) if trails else None,
                                   atom_count=max(sn.masses.size for sn in probes) or 1, vmax=top))
-    return panels, vmax
+    return panels
 
 
 def _trails(path: Path) -> np.ndarray | None:
