@@ -29,6 +29,7 @@ Known bugs of the package are marked ``xfail(strict=True)`` case by case in ``KN
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -366,11 +367,29 @@ CELL_TOL = 0.01
 
 
 def same_law(path, a: Distribution, b: Distribution, tol: float) -> str | None:
-    """law_difference, or for a discretised path, W1 within CELL_TOL (on the line; in the plane the
-    moments)."""
+    """law_difference, or for a discretised path, W1 within CELL_TOL on the line, and in the plane
+    the mean within ``tol`` and the covariance within a cell width squared."""
     if discretised(path) and a.dim == 1:
         return w1_difference(a, b, CELL_TOL)
+    if discretised(path):
+        widths = [float(v) for v in re.findall(r"([0-9.e+-]+) wide\b", path.method)]
+        return cell_moments_difference(a, b, tol, max(widths, default=0.0))
     return law_difference(a, b, tol)
+
+
+def cell_moments_difference(a: Distribution, b: Distribution, tol: float, width: float) -> str | None:
+    """None when planar ``a`` and ``b`` have the same mean within ``tol`` and covariances within w²,
+    w the widest cell either is drawn from (the path's method names the cells' widths): cells keep a
+    normal's mean, and add their own spread (w²/12 per coordinate as atoms at their centres, and the
+    drawn pieces' spread) to its covariance."""
+    w = max([width] + [max(getattr(d, "widths", (0.0,))) for d in (a, b)])
+    (ma, ca), (mb, cb) = a.moments(), b.moments()
+    scale = max(1.0, float(np.abs(ca).max()))
+    if not np.allclose(ma, mb, rtol=tol, atol=tol * scale):
+        return f"mean {ma} vs {mb}"
+    if np.abs(ca - cb).max() > max(w * w, tol * scale):
+        return f"covariance {ca.tolist()} vs {cb.tolist()} (cells up to {w} wide)"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -151,3 +151,90 @@ def test_path_points_round_trip_through_their_text():
     for t in (0.3, 0.7):
         d = path(t)
         assert parse(str(d)) == d
+
+
+# ---------------------------------------------------------------------------------------------
+# normals in the plane, cut into square cells
+# ---------------------------------------------------------------------------------------------
+
+P2 = "mvnormal([0, 0], [[1, 0], [0, 1]])"
+
+
+def test_planar_cells_keep_the_mean_and_add_a_cell_width_of_variance():
+    """The cells of a planar normal: masses sum to 1, the mean is the normal's (quadrature to 1e-9)
+    and the covariance is the normal's plus the cells' own w²/12 per coordinate (midpoint cells)."""
+    from geoanim.paths import cells
+
+    d = parse("mvnormal([0.7, 0.2], [[1.2, 0.2], [0.2, 0.9]])")
+    A = cells.plane(d, "wfr")
+    assert cells.CELLS2D <= len(A.m) <= 4 * cells.CELLS2D + 200
+    assert math.fsum(A.m) == pytest.approx(1.0, abs=1e-14)
+    mean = A.m @ A.x
+    cov = (A.x - mean).T @ ((A.x - mean) * A.m[:, None])
+    assert mean == pytest.approx([0.7, 0.2], abs=1e-9)
+    w = float(A.width[0])
+    assert cov == pytest.approx(np.array([[1.2, 0.2], [0.2, 0.9]]) + w * w / 12 * np.eye(2), abs=1e-7)
+    # the lattice is a power of two, so the same law always gives the same cells
+    assert math.log2(w) == int(math.log2(w))
+
+
+def test_planar_normals_at_large_kappa_are_w2_within_the_reported_error():
+    p, q = parse(P2), parse("mvnormal([1, 0.5], [[1.5, 0.3], [0.3, 0.8]])")
+    w2 = geodesic(p, q, "w2").length  # Bures-Wasserstein, closed form
+    path = geodesic(p, q, "wfr(100)")
+    assert "square cells" in path.method and "error ~" in path.method
+    assert abs(path.length - w2) <= path.error + 1e-4 * w2
+    assert path.error < 0.15 * w2  # coarse cells: an honest but not a vacuous error
+
+
+def test_far_apart_planar_normals_at_small_kappa_cross_fade():
+    """No cell of one is within the cutoff πκ/2 of a cell of the other: HK = κ√2 (all of p destroyed,
+    all of q created) and the mass at t = 1/2 is 1/4 + 1/4."""
+    path = hk(P2, "mvnormal([20, 0], [[1, 0], [0, 1]])", 0.5)
+    assert path.length == pytest.approx(0.5 * math.sqrt(2), rel=1e-9)
+    assert path(0.5).mass == pytest.approx(0.5, rel=1e-9)
+
+
+def test_kappa_too_short_for_planar_cells_names_the_kappa_that_would_do():
+    from geoanim.errors import GeoanimError
+
+    with pytest.raises(GeoanimError, match=r"no wider than \u03ba = 0.1; \u03ba >= 0.5 would do"):
+        hk(P2, "mvnormal([1, 0], [[1, 0], [0, 1]])", 0.1)
+
+
+def test_planar_path_points_are_measures_of_varying_mass_read_as_densities():
+    p, q = parse("mvnormal([-2, 0], [[1, 0], [0, 1]])"), parse("mvnormal([2, 1], [[2, 0.5], [0.5, 0.5]])")
+    small, large = geodesic(p, q, "wfr(0.5)"), geodesic(p, q, "wfr(8)")
+    assert small.length < large.length  # carrying costs more than fading where κ allows it
+    d = small(0.5)
+    assert d.family == "hk_cells2d" and 0.3 < d.mass < large(0.5).mass < 1.0
+    assert d.describe().startswith("mass ")
+    # the drawn density holds the path point's mass (grid averages over a box holding it all)
+    xe, ye = np.linspace(-12, 12, 241), np.linspace(-12, 12, 241)
+    assert d.cell_density(xe, ye).sum() * 0.1 * 0.1 == pytest.approx(d.mass, rel=1e-6)
+    # the view holds the bulk, not the tail cells at six sds
+    lo, hi = d.box(2.6)
+    assert lo[0] > -7 and hi[0] < 7
+    assert parse(str(d)) == d
+
+
+def test_identical_planar_normals_are_at_zero():
+    path = hk(P2, P2, 1.0)
+    assert path.length == 0.0 and path(0.5) == parse(P2)
+
+
+def test_cloud_to_planar_normal_keeps_the_cloud_as_atoms():
+    path = hk("points2d([[0, 0], [1, 0], [0, 1], [1, 1]])", "mvnormal([0.5, 0.5], [[0.3, 0], [0, 0.3]])", 2.0)
+    assert path(0.5).family == "hk_cloud" and "square cells" in path.method
+    assert 0 < path.length < 1.0
+
+
+@pytest.mark.parametrize("q,match", [
+    ("mvnormal([0, 0, 0], [[1, 0, 0], [0, 1, 0], [0, 0, 1]])", "plane|dimension"),
+    ("mvnormal([0, 0], [[400, 0], [0, 0.01]])", "elongated")])
+def test_planar_normals_refused_cleanly(q, match):
+    from geoanim.errors import GeoanimError
+
+    p = P2 if "0, 0, 0" not in q else "mvnormal([1, 0, 0], [[1, 0, 0], [0, 1, 0], [0, 0, 1]])"
+    with pytest.raises(GeoanimError, match=match):
+        hk(p, q, 1.0)

@@ -8,6 +8,11 @@ the cdf). The cells depend on the law alone: a path point is compared with the c
 from, and two laws of the same scale share their cells, so that nearby laws differ by their cell
 masses rather than by a shifted grid. A caller measures the discretisation error by solving again
 with cells twice as wide (``coarsen=2``).
+
+A normal in the plane is cut the same way into square cells of a power-of-two width on the lattice
+of its multiples (:func:`plane`): CELLS2D to 4·CELLS2D cells over the ellipse holding all but 1e-9
+of its mass (more where the cells must be narrower than a caller's length scale), each an atom at its
+centre carrying its mass by 6 x 6-point Gauss-Legendre quadrature.
 """
 
 from __future__ import annotations
@@ -25,6 +30,17 @@ from ..families.clouds import Cloud
 
 CELLS = 128
 """At least this many cells (and under twice as many) cut a law with a density."""
+
+CELLS2D = 256
+"""A normal in the plane is cut into at least this many cells (and under four times as many)..."""
+
+MAX_CELLS2D = 2000
+"""... and never more than this many (a normal so elongated, or a caller's length scale so short, that
+narrow enough cells would need more is refused)."""
+
+RADIUS = math.sqrt(2.0 * math.log(1e9))
+"""A planar normal has mass 1e-9 beyond this Mahalanobis radius (the chi-square tail with 2 degrees of
+freedom is exp(-r²/2))."""
 
 REACH = 1e150
 """Laws reaching beyond ±REACH are not cut into cells (their squared distances would overflow)."""
@@ -72,9 +88,66 @@ def cells(d: fam.Univariate, who: str, coarsen: int = 1) -> Atoms:
     return Atoms(centres[keep, None], masses[keep], np.full(int(keep.sum()), width))
 
 
-def atoms(d: fam.Distribution, who: str, coarsen: int = 1, normalise: bool = True) -> Atoms:
+def plane(d: fam.MVNormal, who: str, coarsen: int = 1, finest: float = math.inf, finest_name: str = "") -> Atoms:
+    """A normal in the plane cut into square cells of its lattice (``coarsen`` times the width): the
+    width a power of two, at most twice the minor sd and at most ``finest`` (the caller's length
+    scale, called ``finest_name`` in the refusal), such that CELLS2D to 4·CELLS2D cells cover the
+    ellipse of Mahalanobis radius RADIUS (all cells whose centre is within half a diagonal of it).
+    Refused when that takes more than MAX_CELLS2D cells."""
+    if d.dim != 2:
+        raise UnsupportedError(f"{who}: cells only in the plane ({d} has {d.dim} dimensions)")
+    mu, S = np.array(d.mean, dtype=float), np.array(d.cov, dtype=float)
+    lam = np.linalg.eigvalsh(S)
+    minor = math.sqrt(float(lam[0]))
+    root_det = minor * math.sqrt(float(lam[1]))  # not √det S: that overflows for sds near 1e154
+    half = RADIUS * np.sqrt(np.diag(S))  # the ellipse's bounding box
+    lo, hi = mu - half, mu + half
+    bounds = {"its minor sd times 2": 2.0 * minor, f"{finest_name} = {finest:g}": finest}
+    side = min(math.sqrt(math.pi * RADIUS * RADIUS * root_det / CELLS2D), *bounds.values())
+    if max(float(np.abs(lo).max()), float(np.abs(hi).max())) > REACH or side < 2.0 ** -900:
+        raise UnsupportedError(f"{who}: cannot cut {d} into cells (beyond ±{REACH:g}, or too narrow)")
+    width = 2.0 ** math.floor(math.log2(side)) * coarsen
+    if float(np.abs(np.concatenate([lo, hi])).max()) / width > 2.0 ** 50:
+        raise UnsupportedError(f"{who}: cannot cut {d} into cells: its spread is too small for its distance "
+                               "from 0 (the cells' positions would round)")
+
+    def estimate(w: float) -> float:  # the cells of width w in the ellipse widened by half a diagonal
+        return math.pi * (RADIUS + w / math.sqrt(2.0) / minor) ** 2 * root_det / (w * w)
+
+    inv = np.linalg.inv(S)
+    ix = np.arange(math.floor(lo[0] / width), math.ceil(hi[0] / width))
+    iy = np.arange(math.floor(lo[1] / width), math.ceil(hi[1] / width))
+    centres = np.empty((0, 2))
+    if estimate(width) <= 2 * MAX_CELLS2D:
+        X, Y = np.meshgrid((ix + 0.5) * width, (iy + 0.5) * width)
+        centres = np.column_stack([X.ravel(), Y.ravel()])
+        z = centres - mu
+        reach = RADIUS + width / math.sqrt(2.0) / minor  # half a diagonal, in Mahalanobis units at most
+        centres = centres[np.sqrt(np.einsum("ij,jk,ik->i", z, inv, z)) <= reach]
+    if not centres.size or len(centres) > MAX_CELLS2D:
+        binding = min(bounds, key=lambda k: bounds[k])
+        wider = width
+        while estimate(wider) > MAX_CELLS2D:
+            wider *= 2.0
+        hint = (f"; {finest_name} >= {wider:g} would do" if binding.startswith(finest_name) and finest_name
+                else "; it is too elongated")
+        shown = binding if binding.startswith(finest_name) and finest_name else f"{binding} ({width:g})"
+        raise UnsupportedError(f"{who}: {d} needs more than {MAX_CELLS2D:,} planar cells no wider than {shown}{hint}")
+    nodes, weights = np.polynomial.legendre.leggauss(6)
+    offsets = np.stack(np.meshgrid(nodes, nodes), axis=-1).reshape(-1, 2) * (width / 2)
+    z = centres[:, None, :] + offsets[None] - mu
+    # the density up to its constant factor (and the cells' area), which the normalisation removes
+    masses = np.exp(-0.5 * np.einsum("cqj,jk,cqk->cq", z, inv, z)) @ np.outer(weights, weights).ravel()
+    keep = masses > 0
+    return Atoms(centres[keep], masses[keep] / math.fsum(masses[keep]), np.full(int(keep.sum()), width))
+
+
+def atoms(d: fam.Distribution, who: str, coarsen: int = 1, normalise: bool = True, finest: float = math.inf,
+          finest_name: str = "") -> Atoms:
     """d as weighted atoms: a cloud's or a discrete law's atoms (masses normalised to 1 unless
-    ``normalise`` is False), a law with a density on the line cut into cells."""
+    ``normalise`` is False), a law with a density on the line or a normal in the plane cut into cells."""
+    if isinstance(d, fam.MVNormal):
+        return plane(d, who, coarsen, finest, finest_name)
     if isinstance(d, Cloud):
         x, w = d.atoms2d()
         return Atoms(np.asarray(x, dtype=float), w / math.fsum(w) if normalise else w, None)
@@ -142,6 +215,54 @@ class NormalPieces(fam.Univariate):
 
     def feature_points(self):
         return np.array(self.plot_range())
+
+
+class RoundPieces(fam.Multivariate):
+    """A measure in the plane made of round normal pieces: subclasses give ``_arrays`` = (means (k, 2),
+    masses (k,), sds (k,)). The density is Σ m φ₂((x - μ)/s)/s² with the masses as they are (a measure
+    whose mass is not 1 shows it); moments are the normalised ones."""
+
+    dim = 2
+
+    @property
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def pdf(self, x):
+        mu, m, sd = self._arrays
+        xa = np.asarray(x, dtype=float)
+        flat = xa.reshape(-1, 2)
+        total = np.zeros(len(flat))
+        for k in range(0, len(mu), 256):  # in blocks: (points x pieces) stays small
+            d = flat[:, None, :] - mu[None, k:k + 256, :]
+            s2 = sd[k:k + 256] ** 2
+            total += np.exp(-0.5 * np.sum(d * d, axis=-1) / s2) @ (m[k:k + 256] / (2 * math.pi * s2))
+        return total.reshape(xa.shape[:-1])
+
+    def cell_density(self, xedges: np.ndarray, yedges: np.ndarray) -> np.ndarray:
+        """The mean density over each cell of a grid (rows: y cells, columns: x cells), exactly: the
+        round normals factor, so each cell's mass is Σ m ΔΦ(x) ΔΦ(y) (pieces narrower than a pixel
+        do not fall between the pixels' centres)."""
+        from scipy.special import ndtr
+
+        mu, m, sd = self._arrays
+        px = np.diff(ndtr((xedges[None, :] - mu[:, :1]) / sd[:, None]), axis=1)
+        py = np.diff(ndtr((yedges[None, :] - mu[:, 1:]) / sd[:, None]), axis=1)
+        return (py * m[:, None]).T @ px / np.outer(np.diff(yedges), np.diff(xedges))
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        mu, m, sd = self._arrays
+        w = m / math.fsum(m)
+        mean = w @ mu
+        return mean, (mu - mean).T @ ((mu - mean) * w[:, None]) + float(w @ sd ** 2) * np.eye(2)
+
+    def box(self, k: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+        """The pieces k sds wide, of those at least e^(-k²/2) as heavy as the heaviest (as a normal's
+        box holds the cells within k sds of its mean): the light tail cells do not stretch the view."""
+        mu, m, sd = self._arrays
+        keep = m >= math.exp(-0.5 * k * k) * float(m.max())
+        mu, sd = mu[keep], sd[keep, None]
+        return (mu - k * sd).min(axis=0), (mu + k * sd).max(axis=0)
 
 
 def gather(x: np.ndarray, m: np.ndarray, sd: np.ndarray | float, share: float = 0.25, floor: float = 0.0

@@ -96,7 +96,7 @@ class BridgeLine(cells.NormalPieces):
 
 @register("bridge_cloud")
 @dataclass(frozen=True)
-class BridgeCloud(fam.Multivariate):
+class BridgeCloud(cells.RoundPieces):
     """A mixture of round normals of one sd in the plane: a point of an entropic bridge between
     clouds (the pairs' means (1 - t) x + t y, the Brownian bridge's sd √((ε/2) t (1 - t)))."""
 
@@ -105,44 +105,14 @@ class BridgeCloud(fam.Multivariate):
     sd: float = param(Positive(), role="scale", doc="the pieces' common standard deviation")
     family = "bridge_cloud"
     derived = True
-    dim = 2
 
     def _check(self) -> None:
         cells.check_pieces(self.family, self.locations, self.masses, dim=2)
 
     @functools.cached_property
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.array(self.locations, dtype=float).reshape(-1, 2), np.array(self.masses)
-
-    def pdf(self, x):
-        mu, m = self._arrays
-        xa = np.asarray(x, dtype=float)
-        s2 = self.sd * self.sd
-        flat = xa.reshape(-1, 2)
-        total = np.zeros(len(flat))
-        for k in range(0, len(mu), 256):  # in blocks: (points x pieces) stays small
-            d = flat[:, None, :] - mu[None, k:k + 256, :]
-            total += np.exp(-0.5 * np.sum(d * d, axis=-1) / s2) @ m[k:k + 256]
-        return (total / (2 * math.pi * s2)).reshape(xa.shape[:-1])
-
-    def cell_density(self, xedges: np.ndarray, yedges: np.ndarray) -> np.ndarray:
-        """The mean density over each cell of a grid (rows: y cells, columns: x cells), exactly: the
-        round normals factor, so each cell's mass is Σ m ΔΦ(x) ΔΦ(y)."""
-        from scipy.special import ndtr
-
-        mu, m = self._arrays
-        px = np.diff(ndtr((xedges[None, :] - mu[:, :1]) / self.sd), axis=1)
-        py = np.diff(ndtr((yedges[None, :] - mu[:, 1:]) / self.sd), axis=1)
-        return (py * m[:, None]).T @ px / np.outer(np.diff(yedges), np.diff(xedges))
-
-    def moments(self) -> tuple[np.ndarray, np.ndarray]:
-        mu, m = self._arrays
-        mean = m @ mu
-        return mean, (mu - mean).T @ ((mu - mean) * m[:, None]) + self.sd ** 2 * np.eye(2)
-
-    def box(self, k: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
-        mu, _ = self._arrays
-        return mu.min(axis=0) - k * self.sd, mu.max(axis=0) + k * self.sd
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        m = np.array(self.masses)
+        return np.array(self.locations, dtype=float).reshape(-1, 2), m, np.full(m.shape, self.sd)
 
     def describe(self, exact: bool = False) -> str:
         return f"blur sd {num(self.sd)}"

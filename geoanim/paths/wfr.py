@@ -127,6 +127,34 @@ class HKCells(_MeasureText, cells.NormalPieces):
         return x, m, np.maximum(SMOOTHING * w, 0.5 * np.maximum(left, right))
 
 
+PLANAR_SMOOTHING = 0.6
+"""In the plane each moved cell is drawn as a round normal of this many cell widths as its sd (the
+lattice's ripple is then under 0.2% of the density; the drawn spread adds 0.36 + 1/12 of a cell
+width squared to the variance)."""
+
+
+@register("hk_cells2d")
+@dataclass(frozen=True)
+class HKCells2D(_MeasureText, cells.RoundPieces):
+    """The cells a normal in the plane was cut into, after moving along a WFR path (each cell carried
+    as an atom), read back as a density: each piece of mass a round normal of PLANAR_SMOOTHING times
+    its cell's width as sd."""
+
+    locations: tuple[tuple[float, ...], ...] = param(fam.base.Matrix(), role="location", doc="cell centres [x, y]")
+    masses: tuple[float, ...] = param(cells.Masses(), role="shape", doc="their masses (any total)")
+    widths: tuple[float, ...] = param(cells.Masses(), role="scale", doc="the width of each cell")
+    family = "hk_cells2d"
+    derived = True
+
+    def _check(self) -> None:
+        cells.check_pieces(self.family, self.locations, self.masses, self.widths, dim=2)
+
+    @functools.cached_property
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (np.array(self.locations, dtype=float).reshape(-1, 2), np.array(self.masses),
+                PLANAR_SMOOTHING * np.array(self.widths))
+
+
 @register("hk_cloud")
 @dataclass(frozen=True)
 class HKCloud(_MeasureText, Cloud):
@@ -150,12 +178,15 @@ class HKCloud(_MeasureText, Cloud):
 # ---------------------------------------------------------------------------------------------
 
 
-def _measure(d: fam.Distribution, coarsen: int = 1) -> cells.Atoms:
+def _measure(d: fam.Distribution, coarsen: int = 1, finest: float = math.inf) -> cells.Atoms:
     """d as weighted atoms: atoms as they are (a path point's masses as they are), a density cut
-    into cells (``coarsen`` times wider)."""
-    if isinstance(d, HKCells):
-        return cells.Atoms(np.array(d.locations)[:, None], np.array(d.masses), np.array(d.widths))
-    return cells.atoms(d, "wfr", coarsen, normalise=not isinstance(d, (HKAtoms, HKCloud)))
+    into cells (``coarsen`` times wider; a planar normal's no wider than ``finest``, κ: cells wider
+    than the length scale below which mass is carried make HK a coarse guess)."""
+    if isinstance(d, (HKCells, HKCells2D)):
+        x = np.array(d.locations, dtype=float).reshape(len(d.masses), -1)
+        return cells.Atoms(x, np.array(d.masses), np.array(d.widths))
+    return cells.atoms(d, "wfr", coarsen, normalise=not isinstance(d, (HKAtoms, HKCloud)), finest=finest,
+                       finest_name="\u03ba")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,33 +319,51 @@ def line(p, q, kappa: float = 1.0) -> Path:
     P, Q = _measure(p), _measure(q)
     if P.width is None and Q.width is None and len(P.m) == 1 and len(Q.m) == 1:
         return _diracs(p, q, P, Q, kappa)
+    return _discrete(p, q, P, Q, kappa, _line_point, f"{len(P.m)} + {len(Q.m)} cells on the line")
+
+
+@route("wfr", fam.Multivariate, fam.Multivariate, model="measures", method="exact plan (certified tolerance)",
+       note=f"normals in the plane cut into {cells.CELLS2D}-{4 * cells.CELLS2D} square cells no wider than κ "
+            "(discretisation error measured with cells twice as wide), clouds and planar atoms as they are",
+       refuses=f"normals in more than 2 dimensions, and normals so elongated (or κ so short against them) that more "
+               f"than {cells.MAX_CELLS2D:,} cells would be needed")
+def plane(p, q, kappa: float = 1.0) -> Path:
+    """Normals in the plane (as cells), clouds and planar atoms: pairs move on the cone (a curve with
+    varying mass), the rest fades or grows."""
+    P, Q = _measure(p, finest=kappa), _measure(q, finest=kappa)
+    return _discrete(p, q, P, Q, kappa, _plane_point, f"{len(P.m)} + {len(Q.m)} square cells", finest=kappa)
+
+
+def _discrete(p, q, P: cells.Atoms, Q: cells.Atoms, kappa: float, point_of, cut: str, finest: float = math.inf
+              ) -> Path:
+    """The path between two discrete measures; where both stand for laws with a density (cells), the
+    discretisation error is measured by solving again with cells twice as wide."""
     hk, gap, geo = _solve(P, Q, kappa)
     if P.width is None and Q.width is None:
         return geodesic_path(p, q, model="measures", length=hk, method=_method("exact plan", gap),
-                             point=_line_point(geo), error=gap)
-    cP, cQ = _measure(p, 2), _measure(q, 2)
-    coarse, coarse_gap, _ = _solve(cP, cQ, kappa)
+                             point=point_of(geo), error=gap)
+    coarse, coarse_gap, _ = _solve(_measure(p, 2, finest), _measure(q, 2, finest), kappa)
     disc = cells.discretisation_error(hk, coarse, gap, coarse_gap)
-    kind = (f"discretised on {CELLS}-{2 * CELLS} cells a law (error ~{disc:.1e}, measured with cells twice as "
-            "wide)")
-    # two densities are read back as a density; with atoms on one side the cells stay atoms
-    return geodesic_path(p, q, model="measures", length=hk, method=_method(kind, gap),
-                         point=_line_point(geo), error=gap + disc)
+    kind = f"discretised: {cut}, {_width(P)} and {_width(Q)} (error ~{disc:.1e}, measured with cells twice as wide)"
+    return geodesic_path(p, q, model="measures", length=hk, method=_method(kind, gap), point=point_of(geo),
+                         error=gap + disc)
 
 
-@route("wfr", Cloud, Cloud, model="measures", method="exact plan (certified tolerance)",
-       note="clouds and planar atoms; pairs move on the cone (a curve with varying mass), the rest fades or grows")
-def clouds(p, q, kappa: float = 1.0) -> Path:
-    P, Q = _measure(p), _measure(q)
-    hk, err, geo = _solve(P, Q, kappa)
+def _width(A: cells.Atoms) -> str:
+    """The cell width of a side, or "atoms" (cells share one width per law)."""
+    return "atoms" if A.width is None else f"{float(A.width[0]):g} wide"
 
+
+def _plane_point(geo: _Geodesic):
     def point(t: float):
         pos, mass = geo.at(t)
         keep = mass > NEGLIGIBLE * max(float(mass.max()), 1e-300)
         if not keep.any():
             raise UnsupportedError(f"wfr: the path's mass underflows to 0 at t = {t!r}")
-        return HKCloud(tuple(tuple(float(v) for v in r) for r in pos[keep]), tuple(float(v) for v in mass[keep]))
+        if geo.w0 is None:
+            return HKCloud(tuple(tuple(float(v) for v in r) for r in pos[keep]), tuple(float(v) for v in mass[keep]))
+        centre, total, width = cells.gather(pos[keep], mass[keep], geo.widths(t)[keep])
+        return HKCells2D(tuple(tuple(float(v) for v in r) for r in centre), tuple(float(v) for v in total),
+                         tuple(float(v) for v in width))
 
-    return geodesic_path(p, q, model="measures", length=hk, method=_method("exact plan", err), point=point,
-                         error=err)
-
+    return point
