@@ -252,6 +252,9 @@ def families(
         for m in available():
             r = route_for_family(m, target) if target is not None else None
             methods[m] = None if r is None else r.method + (f" ({r.note})" if r.note and r.model != "densities" else "")
+            declared = getattr(target, getattr(r.when, "attribute", ""), None) if r is not None else None
+            if getattr(declared, "note", ""):  # the family's own chart: "2√n asin √p (equal n)"
+                methods[m] += f"; {declared.note}"
         aliases = [n for n, other in FAMILIES.items() if n != e.name and e.cls is not None and other.cls is e.cls]
         rows.append({"name": e.name, "aliases": aliases, "family": e.family, "doc": e.doc, "params": params,
                      "metrics": methods})
@@ -331,7 +334,7 @@ def render(
     if (p is None) != (q is None):
         raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])
-    names = metric or list(DEFAULT_METRICS)
+    names = metric or _default_panels(a, b)
     canonical = [get_metric(m).call for m in names]
     if len(set(canonical)) != len(canonical):
         raise ValidationError(f"render: a metric is given twice ({', '.join(names)}); one panel per metric")
@@ -348,6 +351,33 @@ def render(
         what = "filmstrip" if anim.format == ".png" else f"{anim.frames} frames at {anim.fps:g} fps"
         typer.echo(f"wrote {anim.path} ({anim.width}x{anim.height}, {what}, "
                    f"{anim.size_bytes / 1024:.0f} KiB) in {anim.seconds:.2f} s", err=True)
+
+
+def _default_panels(a, b) -> list[str]:
+    """The default metrics, each replaced where no route serves the pair (Wasserstein between Dirichlet laws)
+    by the first of fisher-np, e-geodesic, m-geodesic that has one, with a note on stderr."""
+    from .errors import UnsupportedError
+    from .paths import get_metric
+    from .paths.registry import find_route
+
+    def served(name: str) -> bool:
+        try:
+            find_route(get_metric(name), a, b)
+        except UnsupportedError:
+            return False
+        return True
+
+    names: list[str] = []
+    for m in DEFAULT_METRICS:
+        if served(m):
+            names.append(m)
+            continue
+        spare = next((s for s in ("fisher-np", "e-geodesic", "m-geodesic") if s not in names and s not in DEFAULT_METRICS
+                      and served(s)), None)
+        if spare is not None:
+            names.append(spare)
+            typer.echo(f"note: {m} has no route between {a.family} and {b.family}; showing {spare} instead", err=True)
+    return names
 
 
 @app.command()

@@ -233,6 +233,9 @@ class _Interpreter:
         if node.id in ("inf", "nan"):
             raise self.fail(f"numbers must be finite (got {node.id})", node, ValidationError)
         if self.lookup(node.id) is not None:
+            if self.variables:  # a sweep's spec: more likely a variable misspelt than a family without arguments
+                raise self.fail(f"unknown name '{node.id}' (the variables are {', '.join(sorted(self.variables))}; "
+                                f"the family {node.id}(...) needs arguments)", node)
             raise self.fail(f"'{node.id}' needs arguments, as in {node.id}(...)", node)
         raise self.fail(f"unknown name '{node.id}'{suggest(node.id, self.names())}", node)
 

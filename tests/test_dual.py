@@ -322,3 +322,112 @@ def test_distance_prints_curve_lengths_and_both_divergences():
     r = _cli("distance", "normal(0, 1)", "cauchy(0, 1)", "--metric", "e")
     row = next(line for line in r.stdout.splitlines() if line.startswith("e-geodesic"))
     assert " 1.55 " in row and "error \u2264 2e-04" in row, row
+
+
+# -- gamma, beta and Weibull (one shape): the two-parameter families without a Fisher-Rao closed form ---------
+
+
+def _gamma_info(a, b):
+    """Fisher information of gamma in (shape, rate), from polygamma: [[ψ1(α), -1/β], [-1/β, α/β²]]."""
+    from scipy.special import polygamma
+
+    return np.array([[float(polygamma(1, a)), -1 / b], [-1 / b, a / b**2]])
+
+
+def _beta_info(a, b):
+    from scipy.special import polygamma
+
+    s = float(polygamma(1, a + b))
+    return np.array([[float(polygamma(1, a)) - s, -s], [-s, float(polygamma(1, b)) - s]])
+
+
+@pytest.mark.parametrize("pair, info, params", [
+    (("gamma(2, 1)", "gamma(5, 3)"), _gamma_info, ("shape", "rate")),
+    (("gamma(0.5, 1)", "gamma(50, 0.5)"), _gamma_info, ("shape", "rate")),
+    (("beta(0.5, 0.5)", "beta(5, 2)"), _beta_info, ("a", "b")),
+    (("beta(2, 5)", "beta(5, 2)"), _beta_info, ("a", "b"))])
+def test_e_geodesic_in_gamma_and_beta_is_straight_in_the_parameters(pair, info, params):
+    """Natural parameters (α - 1, -β) and (a - 1, b - 1) are affine in the parameters: the points are
+    the lerp, and the length is ∫ √(Δᵀ I Δ) dt with the Fisher information from polygamma."""
+    p, q = P(pair[0]), P(pair[1])
+    path = geodesic(p, q, "e")
+    assert path.model == p.family and path.method.startswith("closed-form points")
+    x0, x1 = (np.array([getattr(d, n) for n in params]) for d in (p, q))
+    mid = path(0.3)
+    assert [getattr(mid, n) for n in params] == pytest.approx(0.7 * x0 + 0.3 * x1, rel=1e-15)
+    d = x1 - x0
+    speed = lambda t: math.sqrt(d @ info(*(x0 + t * d)) @ d)  # noqa: E731
+    assert path.length == pytest.approx(_speed_integral(speed), rel=1e-9)
+    assert path.length > geodesic(p, q, "fisher").length
+
+
+@pytest.mark.parametrize("pair", [("gamma(0.5, 1)", "gamma(50, 0.5)"), ("gamma(2, 1)", "gamma(2, 3)"),
+                                  ("gamma(1e5, 1e3)", "gamma(0.01, 2)")])
+def test_m_geodesic_in_gamma_matches_the_expectations_of_x_and_log_x(pair):
+    """η = (E x, E log x) = (α/β, ψ(α) - log β), here from mpmath (independent of the solver's forms)."""
+    import mpmath
+
+    mpmath.mp.dps = 30
+    p, q = P(pair[0]), P(pair[1])
+    eta = lambda d: np.array([d.shape / d.rate, float(mpmath.digamma(d.shape) - mpmath.log(d.rate))])  # noqa: E731
+    for t in (0.25, 0.7):
+        m = geodesic(p, q, "m")(t)
+        assert m.family == "gamma"
+        assert eta(m) == pytest.approx((1 - t) * eta(p) + t * eta(q), rel=1e-12, abs=1e-13)
+
+
+@pytest.mark.parametrize("pair", [("beta(0.5, 0.5)", "beta(5, 2)"), ("beta(0.01, 100)", "beta(100, 0.01)"),
+                                  ("beta(20, 30)", "beta(25, 20)")])
+def test_m_geodesic_in_beta_matches_the_expectations_of_the_logs(pair):
+    """η = (E log x, E log(1 - x)), here from mpmath's digamma (independent of the solver's forms)."""
+    import mpmath
+
+    mpmath.mp.dps = 30
+    p, q = P(pair[0]), P(pair[1])
+    eta = lambda d: np.array([float(mpmath.digamma(d.a) - mpmath.digamma(d.a + d.b)),  # noqa: E731
+                              float(mpmath.digamma(d.b) - mpmath.digamma(d.a + d.b))])
+    for t in (0.1, 0.5, 0.9):
+        m = geodesic(p, q, "m")(t)
+        assert eta(m) == pytest.approx((1 - t) * eta(p) + t * eta(q), rel=1e-12, abs=1e-13)
+
+
+def test_weibull_of_one_shape_is_an_exponential_family_and_of_two_is_not():
+    p, q = P("weibull(1.5, 2)"), P("weibull(1.5, 3)")
+    e, m = geodesic(p, q, "e"), geodesic(p, q, "m")
+    # T = x^1.5: λ^-1.5 linear along e, λ^1.5 linear along m; one parameter, so both have the FR length
+    assert e(0.5).scale ** -1.5 == pytest.approx((2**-1.5 + 3**-1.5) / 2, rel=1e-14)
+    assert m(0.5).scale ** 1.5 == pytest.approx((2**1.5 + 3**1.5) / 2, rel=1e-14)
+    fr = 1.5 * math.log(1.5)  # √I = k/λ in λ for fixed k: the distance k |log(λq/λp)|
+    assert e.length == pytest.approx(fr, rel=1e-9) and m.length == pytest.approx(fr, rel=1e-9)
+    other = geodesic(p, P("weibull(2, 3)"), "e")
+    assert other.model != "weibull"  # the densities' normalised geometric mixture, labelled so
+
+
+def _exact_family_kl(p, q) -> float:
+    """KL(p‖q) from the textbook closed forms in 50-digit arithmetic (mpmath), from the stored floats."""
+    import mpmath
+
+    mpmath.mp.dps = 50
+    if p.family == "gamma":
+        ap, bp, aq, bq = map(mpmath.mpf, (p.shape, p.rate, q.shape, q.rate))
+        return float((ap - aq) * mpmath.digamma(ap) - mpmath.loggamma(ap) + mpmath.loggamma(aq)
+                     + aq * (mpmath.log(bp) - mpmath.log(bq)) + ap * (bq - bp) / bp)
+    ap, bp, aq, bq = map(mpmath.mpf, (p.a, p.b, q.a, q.b))
+    lb = lambda a, b: mpmath.loggamma(a) + mpmath.loggamma(b) - mpmath.loggamma(a + b)  # noqa: E731
+    return float(lb(aq, bq) - lb(ap, bp) + (ap - aq) * mpmath.digamma(ap) + (bp - bq) * mpmath.digamma(bp)
+                 + (aq - ap + bq - bp) * mpmath.digamma(ap + bp))
+
+
+@pytest.mark.parametrize("pair", [
+    ("gamma(2, 1)", "gamma(2, 3)"), ("gamma(0.5, 1)", "gamma(50, 0.5)"), ("gamma(2, 1)", "gamma(2.000001, 1)"),
+    ("gamma(1e5, 1)", "gamma(100000.01, 1.0000001)"), ("gamma(0.001, 3)", "gamma(0.0010001, 3)"),
+    ("beta(2, 5)", "beta(5, 2)"), ("beta(0.5, 0.5)", "beta(5, 2)"), ("beta(2, 3)", "beta(2.000001, 3)"),
+    ("beta(1e5, 2e5)", "beta(100000.01, 200000.02)"), ("beta(0.001, 1e6)", "beta(1e6, 0.001)"),
+    ("beta(0.002, 13)", "beta(0.002000001, 13.0000001)")])
+def test_gamma_and_beta_kl_keep_their_digits(pair):
+    """The textbook forms cancel for close laws and for large shapes (five and seven terms of size
+    log Γ); ours are sums of terms >= 0 (docs/math.md#kls-straight-lines-in-gamma-and-beta)."""
+    p, q = P(pair[0]), P(pair[1])
+    value, method = kl(p, q)
+    assert method == "closed form"
+    assert value == pytest.approx(_exact_family_kl(p, q), rel=1e-11, abs=0)

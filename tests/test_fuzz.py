@@ -63,7 +63,19 @@ from hypothesis import strategies as st
 import geoanim
 from geoanim.errors import GeoanimError, ValidationError
 from geoanim.families import FAMILIES, Distribution, Multivariate, Univariate, family_classes
-from geoanim.families.base import Interval, Law, Matrix, Positive, Probabilities, Real, Reals, Text, Unit
+from geoanim.families.base import (
+    Count,
+    Interval,
+    Law,
+    Matrix,
+    Positive,
+    Probabilities,
+    Probability,
+    Real,
+    Reals,
+    Text,
+    Unit,
+)
 from geoanim.paths.registry import ROUTES, get_metric, metric_calls, route_for_family
 
 # every metric's geodesic (parametrised metrics by their examples): KL's straight lines (e, m,
@@ -220,11 +232,18 @@ def value_text(draw, prm, n: int, depth: int) -> str:
     d = prm.domain
     if isinstance(d, Unit):
         return number(draw(UNIT))
+    if isinstance(d, Count):
+        return number(float(draw(st.one_of(st.integers(1, 30), st.integers(1, d.upper)))))
+    if isinstance(d, Probability):
+        lo = 0.0 if not d.open_lo else 5e-324
+        hi = 1.0 if not d.open_hi else 1.0 - 2.0 ** -53
+        return number(draw(st.one_of(st.floats(lo, hi), st.sampled_from([lo, hi, 0.5, 1e-9, 1.0 - 1e-9]))))
     if isinstance(d, Interval):
         return number(draw(st.floats(d.lo, d.hi)))
     if isinstance(d, Positive):
         v = draw(POSITIVE)
-        return number(v if d.upper is None else min(v, d.upper))
+        v = v if d.upper is None else min(v, d.upper)
+        return number(v if d.lower is None else max(v, d.lower))
     if isinstance(d, Real):
         return number(draw(REAL))
     if isinstance(d, Probabilities):
@@ -1041,6 +1060,23 @@ def ref_np_mvnormal(p, q):  # log BC = -1/8 d'S^-1 d - 1/2 log det S + 1/4 (log 
     return from_log_bc(-(dm.T * mp.lu_solve(S, dm))[0] / 8 + shape)
 
 
+def ref_np_dirichlet(p, q):  # #dirichlet-on-the-simplex: BC = B((a + b)/2) / sqrt(B(a) B(b))
+    def log_b(v):
+        return mp.fsum(mp.loggamma(x) for x in v) - mp.loggamma(mp.fsum(v))
+
+    a, b = [mp.mpf(x) for x in p.alpha], [mp.mpf(x) for x in q.alpha]
+    return from_log_bc(log_b([(x + y) / 2 for x, y in zip(a, b)]) - (log_b(a) + log_b(b)) / 2)
+
+
+def ref_w2_lognormal(p, q):  # #wasserstein-2-location-scale-closed-form: E(e^(μ+σZ) - e^(μ'+σ'Z))²
+    """e^(2A) + e^(2B) - 2e^(A+B-(σ-σ')²/2), A = μ + σ², B = μ' + σ'², as e^((A+B)/2) √(4 sinh²(δ/2) + 2(1 -
+    e^(-(σ-σ')²/2))) with δ = A - B from the differences (at μ = 1e81 the three terms agree to 81 digits)."""
+    m1, s1, m2, s2 = (mp.mpf(x) for x in (p.mu, p.sigma, q.mu, q.sigma))
+    delta = (m1 - m2) + (s1 - s2) * (s1 + s2)
+    root = mp.sqrt(4 * mp.sinh(delta / 2) ** 2 - 2 * mp.expm1(-(s1 - s2) ** 2 / 2))
+    return mp.exp((m1 + s1**2 + m2 + s2**2) / 2) * root
+
+
 def ref_fisher_mvnormal(p, q):  # #multivariate-normals-closed-forms-to-test-against
     m1, S1 = mvn(p)
     m2, S2 = mvn(q)
@@ -1101,7 +1137,144 @@ def ref_w2_points2d(p, q):
     return mp.sqrt(best / len(xs))
 
 
+# the families of the families issue (docs/math.md#fisher-rao-location-scale-families-half-plane): each a
+# half-plane k·d_H(a·u, scale) in its own chart, or an arc length; mpmath throughout
+
+def ref_fisher_logistic(p, q):  # k² = (π² + 3)/9, a² = 3/(π² + 3)
+    k, a = mp.sqrt((mp.pi ** 2 + 3) / 9), mp.sqrt(3 / (mp.pi ** 2 + 3))
+    return k * halfplane(a * F(p.loc), F(p.scale), a * F(q.loc), F(q.scale))
+
+
+def ref_gumbel_like(du, b1, b2):  # k = π/√6, a = √6/π; du the chart's difference u2 - u1, taken exactly
+    k = mp.pi / mp.sqrt(6)
+    return k * halfplane(0, b1, du / k, b2)
+
+
+def ref_fisher_gumbel(p, q):  # u = loc - (1 - γ) scale: du from the differences (u itself rounds them away)
+    db = F(q.scale) - F(p.scale)
+    return ref_gumbel_like(F(q.loc) - F(p.loc) - (1 - mp.euler) * db, F(p.scale), F(q.scale))
+
+
+def ref_fisher_weibull(p, q):  # log X: Gumbel of minima, u = log λ + (1 - γ)/k, β = 1/k
+    db = (F(p.shape) - F(q.shape)) / (F(p.shape) * F(q.shape))
+    return ref_gumbel_like(mp.log(F(q.scale) / F(p.scale)) + (1 - mp.euler) * db, 1 / F(p.shape), 1 / F(q.shape))
+
+
+def ref_fisher_student(p, q):  # equal df: k² = 2ν/(ν + 3), a² = (ν + 1)/(2ν); else the sphere (no reference)
+    if p.df != q.df:
+        return None
+    nu = F(p.df)
+    k, a = mp.sqrt(2 * nu / (nu + 3)), mp.sqrt((nu + 1) / (2 * nu))
+    return k * halfplane(a * F(p.loc), F(p.scale), a * F(q.loc), F(q.scale))
+
+
+def ref_fisher_lognormal(p, q):  # the normal's, in (mu, sigma)
+    return halfplane(F(p.mu) / mp.sqrt(2), F(p.sigma), F(q.mu) / mp.sqrt(2), F(q.sigma)) * mp.sqrt(2)
+
+
+def ref_fisher_rayleigh(p, q):  # I = 4/σ²: 2 |log(σ2/σ1)|
+    return 2 * abs(mp.log(F(q.scale) / F(p.scale)))
+
+
+def binomial_atoms_mp(n: float, p: float) -> dict | None:
+    if n > 2000:
+        return None
+    pp = F(p)
+    out = {float(k): mp.binomial(int(n), k) * pp ** k * (1 - pp) ** (int(n) - k) for k in range(int(n) + 1)}
+    return {k: v for k, v in out.items() if v > 0}
+
+
+def failures_atoms_mp(r: float, p: float) -> dict | None:
+    """Negative binomial (geometric for r = 1) atoms down to tail mass 1e-40 (None past 20,000 atoms)."""
+    rr, pp = F(r), F(p)
+    out, below, k = {}, mp.mpf(0), 0
+    while k < 20000:
+        m = mp.exp(mp.loggamma(k + rr) - mp.loggamma(rr) - mp.loggamma(k + 1) + rr * mp.log(pp) + k * mp.log1p(-pp))
+        out[float(k)] = m
+        below += m
+        if k > rr * (1 - pp) / pp and 1 - below < mp.mpf("1e-40"):
+            return out
+        k += 1
+    return None
+
+
+def law_atoms_mp(d) -> dict | None:
+    if d.family == "binomial":
+        return binomial_atoms_mp(d.n, d.p)
+    return failures_atoms_mp(getattr(d, "r", 1.0), d.p)
+
+
+def from_atoms(fn):
+    def ref(p, q):
+        a, b = law_atoms_mp(p), law_atoms_mp(q)
+        return None if a is None or b is None else fn(a, b)
+    return ref
+
+
+ref_np_counts = from_atoms(lambda a, b: from_hellinger(hellinger_atoms(a, b)))
+ref_w2_counts = from_atoms(w2_atoms)
+
+
+def ref_fisher_binomial(p, q):  # equal n: 2√n |asin √p2 - asin √p1|; else the sphere of all pmfs
+    if p.n != q.n:
+        return ref_np_counts(p, q)
+    return 2 * mp.sqrt(F(p.n)) * abs(mp.asin(mp.sqrt(F(q.p))) - mp.asin(mp.sqrt(F(p.p))))
+
+
+def ref_fisher_failures(p, q):  # equal r: 2√r |artanh √(1 - p2) - artanh √(1 - p1)|
+    r1, r2 = getattr(p, "r", 1.0), getattr(q, "r", 1.0)
+    if r1 != r2:
+        return ref_np_counts(p, q)
+    return 2 * mp.sqrt(F(r1)) * abs(mp.atanh(mp.sqrt(1 - F(q.p))) - mp.atanh(mp.sqrt(1 - F(p.p))))
+
+
+def ref_np_binomial(p, q):  # equal n: BC = (√(p1 p2) + √((1-p1)(1-p2)))^n
+    if p.n != q.n:
+        return ref_np_counts(p, q)
+    a, b = F(p.p), F(q.p)
+    return from_log_bc(F(p.n) * mp.log(mp.sqrt(a * b) + mp.sqrt((1 - a) * (1 - b))))
+
+
+def ref_np_failures(p, q):  # equal r: BC = (√(p1 p2) / (1 - √((1-p1)(1-p2))))^r
+    r1, r2 = getattr(p, "r", 1.0), getattr(q, "r", 1.0)
+    if r1 != r2:
+        return ref_np_counts(p, q)
+    a, b = F(p.p), F(q.p)
+    return from_log_bc(F(r1) * (mp.log(mp.sqrt(a * b)) - mp.log(1 - mp.sqrt((1 - a) * (1 - b)))))
+
+
+def ref_np_gamma(p, q):  # BC = Γ(ᾱ) / √(Γ(α1) Γ(α2)) · β1^(α1/2) β2^(α2/2) / β̄^ᾱ, bars the means
+    a1, b1, a2, b2 = F(p.shape), F(p.rate), F(q.shape), F(q.rate)
+    a, b = (a1 + a2) / 2, (b1 + b2) / 2
+    return from_log_bc(mp.loggamma(a) - (mp.loggamma(a1) + mp.loggamma(a2)) / 2
+                       + (a1 * mp.log(b1) + a2 * mp.log(b2)) / 2 - a * mp.log(b))
+
+
+def ref_np_beta(p, q):  # BC = B(ā, b̄) / √(B(a1, b1) B(a2, b2))
+    def log_b(x, y):
+        return mp.loggamma(x) + mp.loggamma(y) - mp.loggamma(x + y)
+    a1, b1, a2, b2 = F(p.a), F(p.b), F(q.a), F(q.b)
+    return from_log_bc(log_b((a1 + a2) / 2, (b1 + b2) / 2) - (log_b(a1, b1) + log_b(a2, b2)) / 2)
+
+
+def ref_w2_student(p, q):
+    if p.df != q.df:
+        return None
+    nu = F(p.df)
+    return ref_w2_location_scale(lambda d: (F(d.loc), F(d.scale)), 0, nu / (nu - 2) if nu > 2 else mp.inf)(p, q)
+
+
+def ref_w2_weibull(p, q):
+    if p.shape != q.shape:
+        return None
+    k = F(p.shape)
+    m = mp.gamma(1 + 1 / k)
+    return ref_w2_location_scale(lambda d: (0, F(d.scale)), m, mp.gamma(1 + 2 / k) - m * m)(p, q)
+
+
 REFERENCES: dict[tuple[str, str], Callable] = {
+    ("fisher-np", "gamma"): ref_np_gamma,
+    ("fisher-np", "beta"): ref_np_beta,
     ("fisher", "normal"): ref_fisher_normal,
     ("fisher", "laplace"): ref_fisher_laplace,
     ("fisher", "cauchy"): ref_fisher_cauchy,
@@ -1120,6 +1293,7 @@ REFERENCES: dict[tuple[str, str], Callable] = {
     ("fisher-np", "poisson"): ref_np_poisson,
     ("fisher-np", "points2d"): ref_np_discrete,
     ("fisher-np", "mvnormal"): ref_np_mvnormal,
+    ("fisher-np", "dirichlet"): ref_np_dirichlet,
     ("fisher-np", "exponential"): ref_np_exponential,
     ("fisher-np", "halfnormal"): ref_np_halfnormal,
     ("fisher-np", "laplace"): ref_np_laplace,
@@ -1135,7 +1309,28 @@ REFERENCES: dict[tuple[str, str], Callable] = {
     ("wasserstein", "categorical"): ref_w2_discrete,
     ("wasserstein", "poisson"): ref_w2_poisson,
     ("wasserstein", "mvnormal"): ref_w2_mvnormal,
+    ("wasserstein", "lognormal"): ref_w2_lognormal,
     ("wasserstein", "points2d"): ref_w2_points2d,
+    ("fisher", "logistic"): ref_fisher_logistic,
+    ("fisher", "gumbel"): ref_fisher_gumbel,
+    ("fisher", "weibull"): ref_fisher_weibull,
+    ("fisher", "student"): ref_fisher_student,
+    ("fisher", "lognormal"): ref_fisher_lognormal,
+    ("fisher", "rayleigh"): ref_fisher_rayleigh,
+    ("fisher", "binomial"): ref_fisher_binomial,
+    ("fisher", "geometric"): ref_fisher_failures,
+    ("fisher", "negbinomial"): ref_fisher_failures,
+    ("fisher-np", "binomial"): ref_np_binomial,
+    ("fisher-np", "geometric"): ref_np_failures,
+    ("fisher-np", "negbinomial"): ref_np_failures,
+    ("wasserstein", "logistic"): ref_w2_location_scale(lambda d: (F(d.loc), F(d.scale)), 0, mp.pi ** 2 / 3),
+    ("wasserstein", "gumbel"): ref_w2_location_scale(lambda d: (F(d.loc), F(d.scale)), mp.euler, mp.pi ** 2 / 6),
+    ("wasserstein", "student"): ref_w2_student,
+    ("wasserstein", "weibull"): ref_w2_weibull,
+    ("wasserstein", "rayleigh"): ref_w2_location_scale(lambda d: (0, F(d.scale)), mp.sqrt(mp.pi / 2), 2 - mp.pi / 2),
+    ("wasserstein", "binomial"): ref_w2_counts,
+    ("wasserstein", "geometric"): ref_w2_counts,
+    ("wasserstein", "negbinomial"): ref_w2_counts,
 }
 
 
@@ -1189,13 +1384,19 @@ def moderate_law(name: str, seed: int) -> Distribution:
             d = prm.domain
             if not prm.required:
                 continue
-            if isinstance(d, Positive):
+            if isinstance(d, Count):
+                kw[prm.name] = float(rng.integers(2, 12))
+            elif isinstance(d, Probability):
+                kw[prm.name] = float(rng.uniform(0.15, 0.85))
+            elif isinstance(d, Positive):
                 kw[prm.name] = float(rng.uniform(0.5, 3.0))
             elif isinstance(d, Real):
                 kw[prm.name] = float(rng.uniform(-2, 2))
             elif isinstance(d, Probabilities):
                 w = rng.uniform(0.1, 1, 2)
                 kw[prm.name] = tuple(float(x) for x in w / w.sum())
+            elif isinstance(d, Reals) and name == "dirichlet":
+                kw[prm.name] = tuple(float(x) for x in rng.uniform(0.5, 3.0, 3))
             elif isinstance(d, Reals):
                 kw[prm.name] = tuple(float(x) for x in sorted(rng.uniform(-2, 2, 2)))
             elif isinstance(d, Matrix) and prm.role == "scale2":
@@ -1223,6 +1424,12 @@ def moderate_pairs(name: str) -> list[tuple[Distribution, Distribution]]:
     return pairs
 
 
+def solved(method: str) -> bool:
+    """A length found numerically (quadrature, or a boundary-value solve with its end checked): no
+    closed form to compare with (tests/test_bvp.py checks the solver against its own references)."""
+    return "quadrature" in method or "numerical" in method
+
+
 def closed_form_cases() -> list[tuple[str, str]]:
     """(metric, family) for every drawn family that some moderate pair of its laws reaches by a route
     answering in closed form or exactly (by the method of the actual paths: fisher-np's one route says
@@ -1233,7 +1440,7 @@ def closed_form_cases() -> list[tuple[str, str]]:
             r = route_for_family(metric, cls)
             if family not in BASE or r is None:
                 continue  # a derived law, a family read from a file, or no route
-            if "quadrature" not in r.method:
+            if not solved(r.method):
                 cases.append((metric, family))
                 continue
             for p, q in moderate_pairs(family):
@@ -1241,7 +1448,7 @@ def closed_form_cases() -> list[tuple[str, str]]:
                     method = geoanim.geodesic(p, q, metric).method
                 except GeoanimError:
                     continue
-                if "quadrature" not in method:
+                if not solved(method):
                     cases.append((metric, family))
                     break
     return cases
@@ -1262,7 +1469,7 @@ def compare_with_reference(metric: str, p, q, check: str) -> None:
     g = attempt(ctx, geoanim.geodesic, p, q, metric)
     if g is None:
         return
-    if "quadrature" in g.method:
+    if solved(g.method):
         return  # no closed form for this pair after all
     ref = reference(metric, p, q)
     if ref is None:
@@ -1347,7 +1554,7 @@ def test_every_family_is_generated_or_excluded_on_purpose():
     assert DRAWN and BASE_LINE and CONTINUOUS_LINE
     for name in DRAWN:  # every declared domain has a generator (value_text raises LookupError otherwise)
         for prm in FAMILIES[name].params:
-            domains = (Real, Positive, Reals, Probabilities, Matrix, Unit, Interval, Law)
+            domains = (Real, Positive, Reals, Probabilities, Matrix, Unit, Interval, Law, Count, Probability)
             assert isinstance(prm.domain, domains), (name, prm)
 
 
@@ -1369,7 +1576,7 @@ def test_every_closed_form_has_a_reference(case):
     for a, b in moderate_pairs(name):
         g = geoanim.geodesic(a, b, metric)
         ref = reference(metric, a, b)
-        if "quadrature" in g.method or ref is None:
+        if solved(g.method) or ref is None:
             continue
         checked += 1
         assert (math.isinf(g.length) and ref == mp.inf) or abs(float(ref) - g.length) <= 1e-9 * max(1.0, g.length), (

@@ -41,7 +41,19 @@ import pytest
 import geoanim  # noqa: F401  (loads every family and metric module)
 from geoanim.errors import UnsupportedError, ValidationError
 from geoanim.families import Distribution, family_classes
-from geoanim.families.base import Interval, Law, Matrix, Positive, Probabilities, Real, Reals, Text, Unit
+from geoanim.families.base import (
+    Count,
+    Interval,
+    Law,
+    Matrix,
+    Positive,
+    Probabilities,
+    Probability,
+    Real,
+    Reals,
+    Text,
+    Unit,
+)
 from geoanim.paths.registry import ROUTES, Route, find_route, geodesic, get_metric, metric_calls
 
 SEED = 20240607
@@ -64,6 +76,14 @@ def _real(rng, prm, n):
 def _positive(rng, prm, n):
     v = round(float(rng.uniform(0.3, 4.0)), 2)
     return v if prm.domain.upper is None else min(v, prm.domain.upper)
+
+
+def _probability(rng, prm, n):
+    return round(float(rng.uniform(0.1, 0.9)), 2)
+
+
+def _count(rng, prm, n):  # two values, so that some pairs share the count (binomial's n) and some do not
+    return float(rng.choice([6, 15]))
 
 
 def _probabilities(rng, prm, n):
@@ -93,7 +113,8 @@ def _not_generated(rng, prm, n):
 
 
 GENERATORS: dict[type, Callable[[np.random.Generator, Any, int], Any]] = {
-    Real: _real, Positive: _positive, Probabilities: _probabilities, Reals: _reals, Matrix: _matrix,
+    Real: _real, Positive: _positive, Probability: _probability, Count: _count,
+    Probabilities: _probabilities, Reals: _reals, Matrix: _matrix,
     Text: _not_generated, Law: _not_generated, Unit: _not_generated, Interval: _not_generated,
 }
 
@@ -210,8 +231,9 @@ def _draws(n: int) -> dict[str, list[Distribution]]:
 
 
 def _cases(draws: dict[str, list[Distribution]]) -> dict[tuple, Case]:
-    """One case per (metric, route, family pair): one of the drawn pairs the registry sends there,
-    picked by a stable hash of the case (so the cases do not all share each family's first draw)."""
+    """One case per (metric, route, family pair) kept by :func:`_kept`: one of the drawn pairs the
+    registry sends there, picked by a stable hash of the case (so the cases do not all share each
+    family's first draw)."""
     found: dict[tuple, list[Case]] = {}
     names = list(draws)
     for metric in CALLS:
@@ -227,7 +249,29 @@ def _cases(draws: dict[str, list[Distribution]]) -> dict[tuple, Case]:
                         except UnsupportedError:
                             continue
                         found.setdefault((metric, r.order, a, b), []).append(Case(r, p, q, metric))
-    return {key: pairs[stable(repr(key)) % len(pairs)] for key, pairs in found.items()}
+    return {key: pairs[stable(repr(key)) % len(pairs)] for key, pairs in found.items() if key in _kept(found)}
+
+
+PARTNERS = 3
+"""Pairs of different families per family and route: within each route, every family is paired with
+this many of the others the route takes it with (picked by a stable hash, so adding a family moves
+few cases), not with all of them: the pairs grow with the square of the families, and a property that
+fails for a pair of families fails for most."""
+
+
+def _kept(found: dict[tuple, list]) -> set[tuple]:
+    routes: dict[tuple, dict[str, list[str]]] = {}
+    for metric, order, a, b in found:
+        if a != b:
+            neighbours = routes.setdefault((metric, order), {})
+            neighbours.setdefault(a, []).append(b)
+            neighbours.setdefault(b, []).append(a)
+    kept = {key for key in found if key[2] == key[3]}
+    for (metric, order), neighbours in routes.items():
+        for x, ys in neighbours.items():
+            for y in sorted(ys, key=lambda y: stable(f"{x}/{y}"))[:PARTNERS]:
+                kept |= {(metric, order, x, y), (metric, order, y, x)}  # the one in ``found`` counts
+    return kept
 
 
 def _generate():
@@ -400,7 +444,47 @@ def cell_moments_difference(a: Distribution, b: Distribution, tol: float, width:
 # The draws are stable (a seed per family name, a case's pair picked by a hash of its key), so
 # these ids name the same pairs from run to run; strict, so a fix shows up as XPASS.
 
-KNOWN_BUGS: dict[tuple[str, str], str] = {}
+_WFR = (
+    "WFR cuts a continuous law into 128-256 equal cells over its range; a log-normal with sigma near 1 or"
+    " more has a range set by its far tail and cells too wide for its bulk (W1 to the endpoint over 1% of"
+    " the range): cells placed by mass are needed")
+_QUAD = (
+    "the e/alpha point's normalising quadrature misses mass where a density is infinite at an end (gamma,"
+    " Weibull with shape < 1, beta) or has tails beyond the quadrature's cut range (Student df near 1, "
+    "log-normal sigma > 2): cdf off by up to 1e-3")
+_LEN = (
+    "the FR length by chords of this path misses the same singular or far-tail mass as the quadrature of "
+    "its points, so it comes out below the fisher-np distance")
+
+KNOWN_BUGS: dict[tuple[str, str], str] = {
+    ("test_curve_length_at_least_distance", "m-geodesic/m_line/gamma-gamma"): _LEN,
+    ("test_curve_length_at_least_distance", "mixture/mixture_line/gamma-weibull"): _LEN,
+    ("test_curve_length_at_least_distance", "mixture/mixture_line/lognormal-lognormal"): _LEN,
+    ("test_endpoints", "alpha(0.5)/alpha_line/beta-beta"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/beta-student"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/binomial-lognormal"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/cauchy-student"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/gamma-beta"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/gamma-gamma"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/gamma-laplace"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/gamma-logistic"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/gumbel-weibull"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/logistic-student"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/lognormal-lognormal"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/lognormal-student"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/poisson-student"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/rayleigh-weibull"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/weibull-weibull"): _QUAD,
+    ("test_endpoints", "e-geodesic/e_line/gamma-gamma"): _QUAD,
+    ("test_endpoints", "e-geodesic/e_line/gumbel-student"): _QUAD,
+    ("test_endpoints", "e-geodesic/e_line/weibull-weibull"): _QUAD,
+    ("test_endpoints", "wfr(0.5)/line/binomial-lognormal"): _WFR,
+    ("test_endpoints", "wfr(0.5)/line/lognormal-negbinomial"): _WFR,
+    ("test_endpoints", "wfr(3)/line/beta-lognormal"): _WFR,
+    ("test_endpoints", "wfr(3)/line/binomial-lognormal"): _WFR,
+    ("test_endpoints", "wfr(3)/line/exponential-lognormal"): _WFR,
+    ("test_endpoints", "wfr(3)/line/lognormal-negbinomial"): _WFR,
+}
 
 
 def params(test: str, items, skip: Callable[[Any], str | None] = lambda item: None):

@@ -217,6 +217,29 @@ def test_param_space_semicircle_and_line():
     assert abs(fy.max() - 3.0) < 1e-3
 
 
+def test_param_space_of_a_two_parameter_family():
+    # a family's own parameters: Fisher-Rao stays in the family (solid), W2 leaves it and is drawn at
+    # the members with its points' means and variances (dashed)
+    paths = paths_for("lognormal(0, 0.5)", "lognormal(1.5, 0.3)")
+    ps = param_panel(paths)
+    assert ps.kind == "family" and ps.coords(paths[0].start) == (0.0, 0.5) and not (ps.xlog or ps.ylog)
+    (fx, fy, f_dashed), (wx, wy, w_dashed) = ps.curves
+    assert not f_dashed and w_dashed
+    mid = paths[1](0.5)
+    m, s = wx[80], wy[80]  # t = 0.5 of 161 samples: the log-normal with the W2 midpoint's mean and variance
+    assert np.isclose(np.exp(m + s * s / 2), mid.mean) and np.isclose(np.expm1(s * s) * np.exp(2 * m + s * s), mid.var)
+    # the Fisher-Rao curve is the normal's semi-ellipse for log x: it rises above both ends
+    assert fy.max() > 0.5 and ps.ylim[0] == 0.0
+    # Weibull: shape and scale on log axes; W2 leaves the family and has no moment match: left out, said so
+    ps = param_panel(paths_for("weibull(0.8, 1)", "weibull(4, 3)"))
+    assert ps.kind == "family" and ps.xlog and ps.ylog and ps.xlim[0] < 0.8 and ps.xlim[1] > 4
+    assert ps.left_out == ("Wasserstein-2",)
+    # different families, or Student laws of different df: no common parameters to draw
+    assert param_panel(paths_for("lognormal(0, 1)", "weibull(2, 1)")) is None
+    assert param_panel(paths_for("student(3, 0, 1)", "student(5, 0, 1)")) is None
+    assert param_panel(paths_for("student(3, 0, 1)", "student(3, 2, 4)")).kind == "family"
+
+
 # ---------------------------------------------------------------------------------------------
 # errors and atomic writes
 # ---------------------------------------------------------------------------------------------

@@ -158,22 +158,66 @@ class Real(Domain):
 
 @dataclass(frozen=True)
 class Positive(Domain):
-    """A finite number > 0, optionally at most ``upper``."""
+    """A finite number > 0, optionally at least ``lower`` and at most ``upper``."""
 
     upper: float | None = None
+    lower: float | None = None
     text: ClassVar[str] = "> 0"
 
     def check(self, family: str, name: str, value: Any) -> float:
         v = _number(family, name, value)
         if v <= 0:
             raise ValidationError(f"{family}: `{name}` must be > 0 (got {fmt(v)})", param=name)
+        if self.lower is not None and v < self.lower:
+            raise ValidationError(f"{family}: `{name}` must be >= {_g(self.lower)} (got {fmt(v)})", param=name)
         if self.upper is not None and v > self.upper:
             raise ValidationError(f"{family}: `{name}` must be <= {_g(self.upper)} (got {fmt(v)})", param=name)
         return v
 
     @property
     def describe(self) -> str:
-        return "> 0" if self.upper is None else f"in (0, {_g(self.upper)}]"
+        lo = "(0" if self.lower is None else f"[{_g(self.lower)}"
+        if self.upper is None:
+            return "> 0" if self.lower is None else f">= {_g(self.lower)}"
+        return f"in {lo}, {_g(self.upper)}]"
+
+
+@dataclass(frozen=True)
+class Probability(Domain):
+    """A probability: a number in [0, 1], without 0 or 1 where ``open_lo`` / ``open_hi`` say so."""
+
+    open_lo: bool = False
+    open_hi: bool = False
+    text: ClassVar[str] = "a probability"
+
+    def check(self, family: str, name: str, value: Any) -> float:
+        v = _number(family, name, value)
+        if not (0.0 < v if self.open_lo else 0.0 <= v) or not (v < 1.0 if self.open_hi else v <= 1.0):
+            raise ValidationError(f"{family}: `{name}` must be {self.describe} (got {fmt(v)})", param=name)
+        return v
+
+    @property
+    def describe(self) -> str:
+        return f"in {'(' if self.open_lo else '['}0, 1{')' if self.open_hi else ']'}"
+
+
+@dataclass(frozen=True)
+class Count(Domain):
+    """A whole number >= 1, at most ``upper``."""
+
+    upper: int = 10_000_000
+    text: ClassVar[str] = "a whole number >= 1"
+
+    def check(self, family: str, name: str, value: Any) -> float:
+        v = _number(family, name, value)
+        if v != math.floor(v) or not 1 <= v <= self.upper:
+            raise ValidationError(f"{family}: `{name}` must be a whole number from 1 to {self.upper:,} (got {fmt(v)})",
+                                  param=name)
+        return float(v)
+
+    @property
+    def describe(self) -> str:
+        return f"a whole number in [1, {self.upper:,}]"
 
 
 class Reals(Domain):
@@ -488,8 +532,12 @@ class Distribution:
         label keeps its width as it changes): N(−2.06, 2.62²), U(1, 3), δ(0), ..."""
         n = short if exact else num
         if self.symbol:
-            return f"{self.symbol}({', '.join(n(getattr(self, p.name)) for p in self.PARAMS)})"
+            return f"{self.symbol}({', '.join(self._label(p, n) for p in self.PARAMS)})"
         return str(self)
+
+    def _label(self, p: Param, n: Callable[[float], str]) -> str:
+        value = getattr(self, p.name)
+        return f"{value:.0f}" if isinstance(p.domain, Count) else n(value)  # Bin(20, 0.38), not Bin(20.00, ...)
 
     # -- the sample space ----------------------------------------------------------------------
     def _moved(self: D, move: Callable[[Param, Any], Any]) -> D:
@@ -658,6 +706,15 @@ class Multivariate(Distribution):
 
     def box(self, k: float = 3.0) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
+
+    def bulk(self, xy: np.ndarray) -> np.ndarray | None:
+        """Where the density's colour scale is measured (a mask over points (..., 2)), for laws whose
+        density is unbounded at the edge of their support; None: everywhere."""
+        return None
+
+    def outline(self) -> np.ndarray | None:
+        """A closed polyline (n, 2) around a bounded support, drawn under the density (the simplex)."""
+        return None
 
     def describe(self, exact: bool = False) -> str:
         if exact:

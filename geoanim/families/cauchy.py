@@ -9,6 +9,7 @@ import numpy as np
 
 from .base import Positive, Real, Univariate, as_array, out, param, register
 from .charts import HalfPlane, LocationScale
+from .space import ParamSpace
 
 
 @register("cauchy")
@@ -25,6 +26,12 @@ class Cauchy(Univariate):
     # I = diag(1, 1) / (2 γ²): the half-plane in (loc, scale), scaled by 1/√2
     fisher_chart = HalfPlane("loc", "scale", k=1.0 / math.sqrt(2.0), a=1.0, note="half-plane / \u221a2")
     location_scale = LocationScale(lambda d: (d.loc, d.scale), lambda a, b: Cauchy(a, b), mean=0.0, var=math.inf)
+    param_space = ParamSpace("loc", "scale", xlabel="location", ylabel="scale \u03b3")
+
+    @property
+    def tail_index(self) -> float:
+        """The density falls as |x|^-(1 + ν) in both tails (ν = 1): laws of different ν have no finite W2."""
+        return 1.0
 
     @property
     def mean(self) -> float:

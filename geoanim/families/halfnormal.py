@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Positive, Univariate, as_array, out, param, register
-from .charts import ArcLength, ExponentialFamily, LocationScale, log_delta, precision_mix, square_gap
+from .charts import ArcLength, ExponentialFamily, LocationScale, log_delta, precision_mix, rms, square_gap
 
 _MEAN = math.sqrt(2.0 / math.pi)  # E|Z| for Z ~ N(0, 1)
 _SQRT2 = math.sqrt(2.0)
@@ -35,7 +35,7 @@ class HalfNormal(Univariate):
     # T = x²: θ = -1/(2σ²), η = σ²; KL(p‖q) = (r - 1 - log r)/2 with r = σp²/σq²
     exponential_family = ExponentialFamily(
         e_point=lambda p, q, t: HalfNormal(precision_mix(p.scale, q.scale, t)[0]),
-        m_point=lambda p, q, t: HalfNormal(_rms(p.scale, q.scale, t)),
+        m_point=lambda p, q, t: HalfNormal(rms(p.scale, q.scale, t)),
         kl=lambda p, q: 0.5 * square_gap(p.scale, q.scale), note="T = x\u00b2")
 
     @property
@@ -92,9 +92,3 @@ class HalfNormal(Univariate):
 
     def feature_points(self):
         return np.concatenate([[-1e-12 * self.scale, 0.0], self.scale * np.linspace(0.0, 6.0, 161)])
-
-
-def _rms(a: float, b: float, t: float) -> float:
-    """sqrt((1-t) a² + t b²), in units of the larger (no overflow of the squares)."""
-    m = max(a, b)
-    return m * math.sqrt((1 - t) * (a / m) ** 2 + t * (b / m) ** 2)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .base import Positive, Real, Univariate, as_array, out, param, register
 from .charts import HalfPlane, LocationScale
+from .space import ParamSpace, location_scale_moments
 
 
 @register("laplace")
@@ -24,6 +25,8 @@ class Laplace(Univariate):
     # I = diag(1/b², 1/b²): the plain half-plane in (loc, scale)
     fisher_chart = HalfPlane("loc", "scale", k=1.0, a=1.0)
     location_scale = LocationScale(lambda d: (d.loc, d.scale), lambda a, b: Laplace(a, b), mean=0.0, var=2.0)
+    param_space = ParamSpace("loc", "scale", from_moments=location_scale_moments(0.0, 2.0), xlabel="location",
+                             ylabel="scale b")
 
     @property
     def mean(self) -> float:

@@ -119,6 +119,8 @@ class Mixture(Univariate):
         return tuple(sorted({b for c in self.components for b in c.breakpoints}))
 
     def _sum(self, method: str, x):
+        if isinstance(x, float):  # one point (a quadrature's): the components' own scalar paths
+            return math.fsum(w * float(getattr(c, method)(x)) for w, c in zip(self.weights, self.components))
         xa = as_array(x)
         total = np.zeros_like(xa)
         for w, c in zip(self.weights, self.components):

@@ -150,3 +150,10 @@ class PlanarPair(fam.Multivariate):
     def kind(self) -> str:  # type: ignore[override]  # a property for the base's class attribute
         kinds = {self.start.kind, self.end.kind}
         return kinds.pop() if len(kinds) == 1 else "mixed"
+
+    def bulk(self, xy: np.ndarray) -> np.ndarray | None:
+        masks = [m for m in (self.start.bulk(xy), self.end.bulk(xy)) if m is not None]
+        return None if not masks else (masks[0] & masks[1] if len(masks) == 2 else masks[0])
+
+    def outline(self) -> np.ndarray | None:
+        return self.start.outline()

@@ -30,6 +30,7 @@ import numpy as np
 from .. import families as fam
 from ..errors import UnsupportedError
 from ..families.base import Law, Unit, as_array, out, param, register
+from ..families.dirichlet import Dirichlet, simplex_kl
 from ..families.halfnormal import HalfNormal
 from ..numeric import integrate_line, newton_bracketed, scalar
 from .base import Path, PlanarPair, geodesic_path
@@ -317,6 +318,13 @@ def _exact_atoms(p: fam.Distribution, q: fam.Distribution) -> tuple[np.ndarray, 
     delta = diff - (sp * ep - sq * eq)
     s = np.sqrt(np.maximum(P, 0.0)) + np.sqrt(np.maximum(Q, 0.0))
     roots = np.where(s > 0, delta / np.where(s > 0, s, 1.0), 0.0)
+    if type(p) is type(q) and hasattr(p, "log_mass_ratio") and not planar:
+        # masses computed one by one (a pmf) differ by their roundings: where the family knows
+        # log(P/Q) itself, √P - √Q = √Q·expm1(log(P/Q)/2)
+        both = (P > 0) & (Q > 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ratio = np.asarray(p.log_mass_ratio(q, locs), dtype=float)
+            roots = np.where(both, np.sqrt(np.where(both, Q, 0.0)) * np.expm1(0.5 * ratio), roots)
     return locs, P, Q, roots
 
 
@@ -871,6 +879,16 @@ def _plane_chord(p: fam.Multivariate, q: fam.Multivariate) -> tuple[float, str]:
         return _chord_from_root(_mvnormal_root(p, q)), "closed form"
     if isinstance(p, fam.Cloud) and isinstance(q, fam.Cloud):
         return _norm(_exact_atoms(p, q)[3]), "exact"
+    dirichlets = [isinstance(d, Dirichlet) for d in (p, q)]
+    if isinstance(p, Dirichlet) and isinstance(q, Dirichlet):
+        # BC = B((a + b)/2) / sqrt(B(a) B(b)), so -2 log BC = KL(c‖a) + KL(c‖b) with c = (a + b)/2: the Jensen
+        # gap of log B as two Bregman divergences, each >= 0 and without cancellation (docs/math.md)
+        a, b = np.array(p.alpha), np.array(q.alpha)
+        c = 0.5 * a + 0.5 * b
+        return _chord_from_root(math.sqrt(simplex_kl(c, a) + simplex_kl(c, b))), "closed form"
+    if any(dirichlets) and p.kind == q.kind == "continuous":
+        raise UnsupportedError(f"fisher-np: between {p} and {q} (a Dirichlet law and another density in the plane) "
+                               "the Bhattacharyya integral has no closed form here")
     return SQRT2, "exact (mutually singular)"
 
 
@@ -941,7 +959,7 @@ class FisherNPPoint2D(PlanarPair):
 
     def pdf(self, x):
         a, b = self._ab
-        parts = [np.sqrt(d.pdf(x)) if isinstance(d, fam.MVNormal) else 0.0 for d in (self.start, self.end)]
+        parts = [0.0 if isinstance(d, fam.Cloud) else np.sqrt(d.pdf(x)) for d in (self.start, self.end)]
         return (a * parts[0] + b * parts[1]) ** 2 + np.zeros(np.shape(x)[:-1])
 
     def atoms2d(self):
@@ -965,13 +983,21 @@ class FisherNPPoint2D(PlanarPair):
         a, b = self._ab
         pieces: list[tuple[float, np.ndarray, np.ndarray]] = []  # (mass, first moment, second moment) of each part of r
         for w, d in ((a * a, self.start), (b * b, self.end)):
-            if isinstance(d, fam.MVNormal):
-                pieces.append((w, w * d.mu, w * (d.sigma + np.outer(d.mu, d.mu))))
+            if not isinstance(d, fam.Cloud):
+                mu, sigma = d.moments()
+                pieces.append((w, w * mu, w * (sigma + np.outer(mu, mu))))
         if isinstance(self.start, fam.MVNormal) and isinstance(self.end, fam.MVNormal):
             P1, P2 = np.linalg.inv(self.start.sigma), np.linalg.inv(self.end.sigma)
             S = np.linalg.inv(0.5 * (P1 + P2))
             m = S @ (0.5 * (P1 @ self.start.mu + P2 @ self.end.mu))
             c = 2 * a * b * math.exp(log_bc_normals(self.start, self.end))
+            pieces.append((c, c * m, c * (S + np.outer(m, m))))
+        if isinstance(self.start, Dirichlet) and isinstance(self.end, Dirichlet):
+            # sqrt(Dir(α) Dir(β)) = BC · Dir((α + β)/2)
+            mid = Dirichlet(tuple(0.5 * x + 0.5 * y for x, y in zip(self.start.alpha, self.end.alpha)))
+            h, _ = _plane_chord(self.start, self.end)
+            c = 2 * a * b * (1.0 - 0.5 * h * h)
+            m, S = mid.moments()
             pieces.append((c, c * m, c * (S + np.outer(m, m))))
         locs, masses = self.atoms2d()
         if masses.size:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import families as fam
-from ..errors import UnsupportedError
+from ..errors import UnsupportedError, ValidationError
 from ..families.base import Interval, Law, Param, Unit, as_array, fmt, merge_atoms, out, param, register
 from ..families.charts import ExponentialFamily
 from ..numeric import bisect_monotone, nondecreasing_in
@@ -110,7 +110,13 @@ def _flat(p, q, coordinate: str) -> Path:
     along = ef.e_point if coordinate == "natural" else ef.m_point
 
     def point(t: float):
-        return along(p, q, t) if 0.0 < t < 1.0 else (p if t == 0.0 else q)
+        if t in (0.0, 1.0):
+            return p if t == 0.0 else q
+        try:
+            return along(p, q, t)
+        except ValidationError as exc:  # the straight line left the parameters geoanim accepts
+            raise UnsupportedError(f"{'e' if coordinate == 'natural' else 'm'}-geodesic: from {p} to {q} the curve "
+                                   f"leaves the family's accepted parameters at t = {t:.3g} ({exc.message})") from None
 
     if p == q:
         return _no_way(p, p.family)

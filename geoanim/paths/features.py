@@ -37,8 +37,9 @@ def quadrature_cuts(p: fam.Univariate, q: fam.Univariate) -> tuple[float, ...]:
     wide. With cuts only at the laws' breakpoints, a law 1e4 times wider or narrower than the
     other was missed: fisher-np of normal(0, 1e-4) and laplace(0, 1), or exponential(1) and
     exponential(1e-6), came out as 2*pi/3 (one law's mass lost) instead of ~3.11 and ~3.14.
-    So around each bump of width w, cut at distances w * 4^k out to the span of both laws:
-    every interval is then comparable to its distance from every bump.
+    So around each bump of width w, cut at its centre and at distances w * 4^k (k >= -1) out to
+    the span of both laws: every interval is then comparable to its distance from every bump, and
+    the bump itself (w is its plot range: 16 scales of a logistic) spans four pieces, not one.
     """
     feats = features(p) + features(q)
     feats = [(c, w) for c, w in feats if math.isfinite(c) and math.isfinite(w) and w > 0]
@@ -49,7 +50,8 @@ def quadrature_cuts(p: fam.Univariate, q: fam.Univariate) -> tuple[float, ...]:
     for c, w in feats:
         ratio = span / w  # inf when the span overflows: then as many levels as allowed
         levels = min(int(math.ceil(math.log(max(ratio, 1.0), 4.0))) + 2, 40) if math.isfinite(ratio) else 40
-        for k in range(levels + 1):
+        cuts.add(c)
+        for k in range(-1, levels + 1):
             cuts.update((c - w * 4.0 ** k, c + w * 4.0 ** k))
     return tuple(sorted(x for x in cuts if math.isfinite(x)))
 

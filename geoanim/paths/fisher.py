@@ -6,6 +6,8 @@ geoanim.families.charts), and the routes here read that declaration:
 * HalfPlane (normal, Laplace, Cauchy, ...): the scaled Poincaré half-plane, closed form,
 * ArcLength (exponential, Poisson, ...): one dimension, reparametrised to arc length,
 * Sphere (categorical on a shared support): the sphere of radius 2 through 2√p,
+* Riemannian (gamma, beta): no closed form; the geodesic equations solved numerically by Chebyshev
+  collocation (bvp.py), accepted only when the path's end reproduces the target to 1e-10,
 * multivariate normals: exact (closed forms where they exist, else Eriksen's exponential map and
   a Newton shooting solve, accepted only when the path reproduces the endpoint; see mvn.py),
 * any other pair: the nonparametric geometry on all densities (the same sphere in L²).
@@ -16,13 +18,14 @@ Distances are evaluated in forms without cancellation near 0 (asinh, atan2, Hell
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from .. import families as fam
-from ..errors import UnsupportedError
-from ..families.charts import ArcLength, HalfPlane, Sphere
-from . import densities, mvn
+from ..errors import UnsupportedError, ValidationError
+from ..families.charts import ArcLength, HalfPlane, Riemannian, Sphere, same_fixed
+from . import bvp, densities, mvn
 from .base import Path, geodesic_path
 from .registry import SameFamilyWith, define_metric, route
 from .spaces import (
@@ -40,12 +43,18 @@ define_metric(
     convention="ds² is the Fisher information metric itself, with no extra factor (normal: (dμ² + 2dσ²)/σ²)")
 
 
+def _same_model(p, q) -> bool:
+    """p and q agree on their chart's fixed parameters (binomials of one n, t laws of one df)."""
+    return same_fixed(p, q, "fisher_chart")
+
+
 @route("fisher", fam.Univariate, fam.Univariate, model="same family", method="closed form",
-       when=SameFamilyWith("fisher_chart", HalfPlane), note="scaled Poincaré half-plane")
+       when=SameFamilyWith("fisher_chart", HalfPlane, lambda p, q: _same_model(p, q),
+                           "equal fixed parameters, such as Student's df"), note="scaled Poincaré half-plane")
 def halfplane(p, q) -> Path:
     """k² ((a·dloc)² + dscale²)/scale²: the half-plane in (a·loc, scale), distances times k."""
     h: HalfPlane = type(p).fisher_chart
-    cls = type(p)
+    k, a = h.scales(p)
     # x relative to p's location: a * (loc2 - loc1), not a * loc2 - a * loc1, which cancels for
     # close locations (normal(5, 2) vs normal(5 + 2^-40, 2 + 2^-38) lost 6 digits of its distance)
     loc1, y1 = h.coords(p)
@@ -58,20 +67,24 @@ def halfplane(p, q) -> Path:
         # as far towards unit size as the smaller scale allows without leaving the normal floats
         e = max(1, min(math.frexp(max(abs(loc1), abs(loc2)))[1], math.frexp(min(y1, y2))[1] + 1021))
         loc1, loc2, y1, y2 = (math.ldexp(v, -e) for v in (loc1, loc2, y1, y2))
-    x1, x2 = 0.0, h.a * (loc2 - loc1)
-    length = h.k * halfplane_distance(x1, y1, x2, y2)
+    x1, x2 = 0.0, a * (loc2 - loc1)
+    if h.gap is not None and not e:  # charts whose coordinates are computed: their differences directly
+        dloc, dy = h.gap(p, q)
+        length = k * halfplane_gap(a * dloc, dy, y1, y2)
+    else:
+        length = k * halfplane_distance(x1, y1, x2, y2)
     if e:
         curve = halfplane_geodesic(x1, y1, x2, y2)
 
         def point(t):
             x, y = curve(t)
-            loc, scale = math.ldexp(loc1 + x / h.a, e), math.ldexp(y, e)
+            loc, scale = math.ldexp(loc1 + x / a, e), math.ldexp(y, e)
             if not (math.isfinite(loc) and math.isfinite(scale) and scale > 0):
                 # the distance is known (in logarithms), but the path's points span more orders of
                 # magnitude than one normalisation of the half-plane can hold
                 raise UnsupportedError(f"fisher: the geodesic from {p} to {q} spans more than the floating-point "
                                        "range; its length is known, its points are not")
-            return cls(loc, scale)
+            return h.build(p, loc, scale)
     elif x1 == x2:
         # same location: y(t) = y1 (y2/y1)^t exactly, the vertical geodesic; log y2 - log y1, as
         # y2 / y1 overflows for scales such as 1e-300 and 1e300 (and exp(t * ratio) with it)
@@ -79,28 +92,29 @@ def halfplane(p, q) -> Path:
 
         def point(t):
             st = t * ratio
-            return cls(loc1, y1 * math.exp(st) if abs(st) < 700 else math.exp(math.log(y1) + st))
+            return h.build(p, loc1, y1 * math.exp(st) if abs(st) < 700 else math.exp(math.log(y1) + st))
     else:
         curve = halfplane_geodesic(x1, y1, x2, y2)
 
         def point(t):
             x, y = curve(t)
-            return cls(loc1 + x / h.a, y)
+            return h.build(p, loc1 + x / a, y)
 
     return geodesic_path(p, q, model=p.family, length=length, method="closed form", point=point)
 
 
 @route("fisher", fam.Univariate, fam.Univariate, model="same family", method="closed form",
-       when=SameFamilyWith("fisher_chart", ArcLength), note="one parameter, by arc length")
+       when=SameFamilyWith("fisher_chart", ArcLength, lambda p, q: _same_model(p, q),
+                           "equal fixed parameters, such as binomial's n"), note="one parameter, by arc length")
 def arc_length(p, q) -> Path:
     """One parameter θ with arc-length coordinate φ(θ): distance |Δφ|, φ linear in t."""
     c: ArcLength = type(p).fisher_chart
-    cls = type(p)
     a, b = getattr(p, c.param), getattr(q, c.param)
     phi1, delta = c.phi(a), c.delta(a, b)
     move = c.move if c.move is not None else (lambda a0, s: c.phi_inv(phi1 + s))
-    return geodesic_path(p, q, model=p.family, length=abs(delta), method="closed form",
-                         point=lambda t: cls(move(a, t * delta)))
+    factor = c.factor(p) if c.factor is not None else 1.0
+    return geodesic_path(p, q, model=p.family, length=factor * abs(delta), method="closed form",
+                         point=lambda t: c.build(p, move(a, t * delta)))
 
 
 def _same_support(p, q) -> bool:
@@ -125,6 +139,43 @@ def sphere(p, q) -> Path:
         return cls(**{c.probs: tuple(r / math.fsum(r)), c.support: support})
 
     return geodesic_path(p, q, model=p.family, length=length, method="closed form", point=point)
+
+
+_NUMERICAL: dict[str, Any] = dict(
+    model="same family", method="numerical (collocation, end checked to 1e-10)",
+    when=SameFamilyWith("fisher_chart", Riemannian, lambda p, q: _same_model(p, q), "equal fixed parameters"),
+    note="no closed form: Chebyshev collocation and Newton, accepted when the path's end reproduces q",
+    refuses="pairs whose geodesic cannot be certified in floating point (very long ones) or leaves the "
+            "family's parameter domain")
+
+
+@route("fisher", fam.Univariate, fam.Univariate, **_NUMERICAL)
+@route("fisher", fam.Multivariate, fam.Multivariate, **_NUMERICAL)  # Dirichlet
+def numerical(p, q) -> Path:
+    """The geodesic equations of the family's Fisher metric, solved between p and q (bvp.solve).
+
+    Solved in one canonical order of the endpoints, so that d(p, q) and d(q, p) agree to the last bit
+    and the path from q to p is this one backwards. The coordinates' difference comes from the chart
+    without cancellation, and the solver works in it: nearby laws keep their digits.
+    """
+    flip = str(q) < str(p)
+    a, b = (q, p) if flip else (p, q)
+    c: Riemannian = type(a).fisher_chart
+    try:
+        sol = bvp.solve(c.fields, None, c.coords(a), c.delta(a, b))
+    except bvp.NotConverged as exc:
+        raise UnsupportedError(f"fisher: the numerical geodesic from {p} to {q} did not converge "
+                               f"({exc.message})") from None
+    # every point of the path must be a member: the solution at its nodes, checked once here
+    try:
+        for x in sol.point(bvp.grid(sol.n).t[1:-1]):
+            c.build(a, x)
+    except ValidationError as exc:
+        raise UnsupportedError(f"fisher: the geodesic from {p} to {q} leaves the family ({exc.message})") from None
+    method = f"numerical (Chebyshev collocation, {sol.n} nodes; end reproduced to {max(sol.end_error, 1e-16):.0e})"
+    path = geodesic_path(a, b, model=a.family, length=sol.length, method=method,
+                         point=lambda t: c.build(a, sol.point(t)))
+    return path.reversed() if flip else path
 
 
 @route("fisher", fam.Univariate, fam.Univariate, model="densities", method="as fisher-np",
@@ -179,18 +230,18 @@ def normals(p: fam.MVNormal, q: fam.MVNormal) -> Path:
         # the normal family along e, with the other eigen-directions fixed (their variances are
         # equal at both ends and the subfamily is totally geodesic): the univariate half-plane,
         # with sqrt(1 + s2m1) - 1 formed without cancellation
-        h = fam.Normal.fisher_chart
+        hk, ha = fam.Normal.fisher_chart.scales(None)
         m = float(e @ v)
         y2 = math.sqrt(1.0 + s2m1)
         dy = s2m1 / (1.0 + y2)
-        length = h.k * halfplane_gap(h.a * m, dy, 1.0, y2)
-        curve = halfplane_geodesic(0.0, 1.0, h.a * m, y2)
+        length = hk * halfplane_gap(ha * m, dy, 1.0, y2)
+        curve = halfplane_geodesic(0.0, 1.0, ha * m, y2)
 
         def point(t):
             x, y = curve(t)
             var = np.array(others, dtype=float)
             var[0] = y * y
-            return back((x / h.a) * e, (V * var) @ V.T)
+            return back((x / ha) * e, (V * var) @ V.T)
 
         method = "closed form (one-dimensional)"
     else:

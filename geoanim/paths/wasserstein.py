@@ -24,6 +24,8 @@ import numpy as np
 from .. import families as fam
 from ..errors import UnsupportedError
 from ..families.base import Law, Unit, as_array, out, param, register
+from ..families.charts import same_fixed
+from ..families.lognormal import LogNormal, lognormal_w2
 from ..numeric import bisect_monotone, newton_bracketed, tanh_sinh_unit
 from . import spaces, transport
 from .base import Path, geodesic_path
@@ -47,18 +49,21 @@ def _finite(length: float, p: fam.Distribution, q: fam.Distribution) -> float:
 
 
 @route("wasserstein", fam.Univariate, fam.Univariate, model="same family", method="closed form",
-       when=SameFamilyWith("location_scale"), note="location-scale: loc and scale linear in t")
+       when=SameFamilyWith("location_scale", extra=lambda p, q: same_fixed(p, q, "location_scale"),
+                           extra_text="equal fixed parameters, such as Student's df"),
+       note="location-scale: loc and scale linear in t")
 def location_scale(p, q) -> Path:
     """X = a + b Z with Z a fixed law of mean m1 and variance v: W2² = (Δa + m1 Δb)² + v Δb²."""
     ls: fam.LocationScale = type(p).location_scale
     (a1, b1), (a2, b2) = ls.get(p), ls.get(q)
     da, db = ls.delta(p, q) if ls.delta is not None else (a2 - a1, b2 - b1)
-    if math.isinf(ls.var):
+    mean, sd = ls.moments(p)[0], ls.std(p)
+    if math.isinf(sd):
         length = abs(da) if db == 0 else math.inf  # no second moment: finite only for a pure shift
     else:
-        length = _finite(math.hypot(da + ls.mean * db, math.sqrt(ls.var) * db), p, q)
+        length = _finite(math.hypot(da + mean * db, sd * db), p, q)
     return geodesic_path(p, q, model=p.family, length=length, method="closed form",
-                         point=lambda t: ls.make(a1 + t * da, b1 + t * db))
+                         point=lambda t: ls.build(p, a1 + t * da, b1 + t * db))
 
 
 def monotone_coupling(p: fam.Univariate, q: fam.Univariate):
@@ -351,6 +356,8 @@ class QuantilePoint(fam.Univariate):
         # Var(Q_t(U)) = (1-t)^2 Var p + t^2 Var q + 2 t (1-t) Cov(F^-1(U), G^-1(U)); the covariance of
         # the monotone coupling is one quadrature per pair, shared by every point of the path
         t = self.t
+        if not (math.isfinite(self.start.var) and math.isfinite(self.end.var)):
+            return math.inf  # an end whose variance overflows (lognormal(1e308, 1)): so does every inner point's
         cov = quantile_covariance(self.start, self.end)
         return max((1 - t) ** 2 * self.start.var + t * t * self.end.var + 2 * t * (1 - t) * cov, 0.0)
 
@@ -460,12 +467,18 @@ class QuantileCurve:
 @route("wasserstein", fam.Univariate, fam.Univariate, model="distributions", method="quadrature",
        note="of quantile functions; infinite when exactly one law has no second moment")
 def quantiles(p, q) -> Path:
-    if p.heavy_tailed and q.heavy_tailed:
+    tails = (getattr(p, "tail_index", None), getattr(q, "tail_index", None))
+    if p.heavy_tailed and q.heavy_tailed and (None in tails or tails[0] == tails[1]):
         raise UnsupportedError(
-            "wasserstein: W2 between two heavy-tailed laws is supported for two cauchy laws only "
-            f"(got {p} and {q})")
-    if p.heavy_tailed or q.heavy_tailed:
+            "wasserstein: W2 between two heavy-tailed laws is supported for two members of one location-scale "
+            f"family (two cauchy laws, t laws of one df) and laws of different tail indices only (got {p} and {q})")
+    if p.heavy_tailed and q.heavy_tailed:
+        # quantiles ~ u^(-1/ν) in each tail: their difference is the heavier one's, not square-integrable
+        length, method = math.inf, "closed form (different tail indices: no coupling has a finite cost)"
+    elif p.heavy_tailed or q.heavy_tailed:
         length, method = math.inf, "closed form (one law has no second moment)"
+    elif isinstance(p, LogNormal) and isinstance(q, LogNormal):
+        length, method = lognormal_w2(p, q), "closed form (comonotone coupling; the path through quantiles)"
     else:
         length, rel, s = quantile_distance(p, q)
         # relative to W2², or to the laws' size (1 in units of s) where W2 is nearly 0 next to it

@@ -325,7 +325,8 @@ def line(p, q, kappa: float = 1.0) -> Path:
 @route("wfr", fam.Multivariate, fam.Multivariate, model="measures", method="exact plan (certified tolerance)",
        note=f"normals in the plane cut into {cells.CELLS2D}-{4 * cells.CELLS2D} square cells no wider than κ "
             "(discretisation error measured with cells twice as wide), clouds and planar atoms as they are",
-       refuses=f"normals in more than 2 dimensions, and normals so elongated (or κ so short against them) that more "
+       refuses="Dirichlet laws (no cells for the simplex yet), "
+               f"normals in more than 2 dimensions, and normals so elongated (or κ so short against them) that more "
                f"than {cells.MAX_CELLS2D:,} cells would be needed")
 def plane(p, q, kappa: float = 1.0) -> Path:
     """Normals in the plane (as cells), clouds and planar atoms: pairs move on the cone (a curve with

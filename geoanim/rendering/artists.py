@@ -23,8 +23,9 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
-from ..families import MVNormal, num  # noqa: E402
+from ..families import Multivariate, MVNormal, num  # noqa: E402
 from .layout import MetricPanel, ParamPanel, Plan, Snapshot, Strip, Theme, rgb  # noqa: E402
 
 MANY_ATOMS = 24  # above this, atoms are drawn as thin stems without dots
@@ -289,6 +290,13 @@ class FrameRenderer:
             if end.masses.size:
                 ax.scatter(end.atoms[:, 0], end.atoms[:, 1], s=self._sizes(end.masses, len(end.masses)) * 0.6,
                            facecolors="none", edgecolors=th.ghost, linewidths=0.6, zorder=1)
+        outline = panel.path.start.outline() if isinstance(panel.path.start, Multivariate) else None
+        if outline is not None:  # the support's edge (the simplex), with its corners named, instead of axes
+            ax.set_axis_off()
+            ax.plot(outline[:, 0], outline[:, 1], color=th.muted, lw=1.0, zorder=2)
+            for i, (x, y) in enumerate(outline[:-1]):
+                ax.annotate(f"w{i + 1}", (x, y), xytext=(0, 5 if y > outline[:, 1].min() else -12),
+                            textcoords="offset points", ha="center", color=th.muted, fontsize=self.g.font * 0.8 * PT)
         # transparent at zero density (the ghosts stay visible), opaque colour at the top
         c = to_rgb(color)
         cmap = LinearSegmentedColormap.from_list(f"geoanim-{panel.path.metric}", [(*c, 0.0), (*c, 0.85)])
@@ -327,6 +335,14 @@ class FrameRenderer:
         th, g = self.theme, self.g
         rect = ps.rect
         ax = self._axes(rect, ps.xlim, ps.ylim, show_y=ps.kind != "simplex", nbins=4 if ps.kind == "means" else 5)
+        for log, axis, lim in ((ps.xlog, ax.xaxis, ps.xlim), (ps.ylog, ax.yaxis, ps.ylim)):
+            if log:  # plain numbers at 1, 2, 5 times the powers of ten, no minor labels (they collide)
+                (ax.set_xscale if axis is ax.xaxis else ax.set_yscale)("log")
+                (ax.set_xlim if axis is ax.xaxis else ax.set_ylim)(*lim)
+                decades = math.log10(lim[1] / lim[0])
+                axis.set_major_locator(LogLocator(subs=(1.0,) if decades > 2.5 else (1.0, 2.0, 5.0)))
+                axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+                axis.set_minor_formatter(NullFormatter())
         top_px = (rect[1] + rect[3]) * self.H
         self._text(rect[0], (top_px + 1.45 * g.font) / self.H, ps.title, size=1.08, weight="bold")
         if ps.kind == "simplex":
@@ -353,7 +369,8 @@ class FrameRenderer:
         if ps.left_out:
             # the triangle leaves the upper corners empty: the note goes in the right one, inside the
             # panel and clear of the top vertex's label
-            ax.text(1.0, 0.99, f"{' and '.join(ps.left_out)}\nmoves mass\noff the simplex",
+            where = "off the simplex" if ps.kind == "simplex" else "out of the family"
+            ax.text(1.0, 0.99, f"{' and '.join(ps.left_out)}\nmoves mass\n{where}",
                     transform=ax.transAxes, ha="right", va="top", color=th.muted, fontsize=g.font * 0.74 * PT)
         ax.plot([e[0] for e in ps.ends], [e[1] for e in ps.ends], ls="none", marker="s", ms=g.font * 0.42,
                 color=th.muted, zorder=3)

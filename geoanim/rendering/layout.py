@@ -154,15 +154,19 @@ class Snapshot:
     curve_y: np.ndarray = field(default_factory=lambda: _EMPTY)
     image: np.ndarray | None = None
     ellipses: tuple[np.ndarray, ...] = ()
+    bulk: np.ndarray | None = None  # where the image's peak is measured (None: everywhere)
 
     @property
     def peak(self) -> float:
-        """The highest density or mass shown (sets the y range on the line, the colour scale in the plane)."""
+        """The highest density or mass shown (sets the y range on the line, the colour scale in the plane;
+        there, on the law's bulk where its density is unbounded at the edges, which then show saturated)."""
         if self.image is not None:
-            return float(self.image.max())
+            shown = self.image if self.bulk is None or not self.bulk.any() else self.image[self.bulk]
+            return float(np.max(shown[np.isfinite(shown)], initial=0.0))
         peaks = [0.0]
-        if self.curve_y.size:
-            peaks.append(float(np.max(self.curve_y)))
+        shown = self.curve_y[self.curve_y < OFF_SCALE]
+        if shown.size:
+            peaks.append(float(np.max(shown)))
         if self.masses.size:
             peaks.append(float(np.max(self.masses)))
         return max(peaks)
@@ -183,7 +187,7 @@ class Line:
             lo, hi = self.grid[0], self.grid[-1]
             feats = d.feature_points()
             cx = np.union1d(self.grid, feats[(feats > lo) & (feats < hi)])
-            cy = np.asarray(d.pdf(cx), dtype=float)
+            cy = off_scale(np.asarray(d.pdf(cx), dtype=float))
             cx = np.concatenate([[cx[0]], cx, [cx[-1]]])
             cy = np.concatenate([[0.0], cy, [0.0]])  # close the polygon on the axis
         if d.kind == "continuous":
@@ -219,7 +223,8 @@ class Plane:
         ellipses: tuple[np.ndarray, ...] = ()
         if isinstance(d, fam.MVNormal):
             ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
-        return Snapshot(d.describe() if label is None else label, d, atoms, masses, image=image, ellipses=ellipses)
+        return Snapshot(d.describe() if label is None else label, d, atoms, masses, image=image, ellipses=ellipses,
+                        bulk=None if image is None else d.bulk(self.xy))
 
 
 def _cell_edges(g: np.ndarray) -> np.ndarray:
@@ -235,6 +240,16 @@ def ellipse(mean: np.ndarray, cov: np.ndarray, k: float = 1.0, n: int = 73) -> n
     return (mean[:, None] + k * (V * np.sqrt(w)) @ circle).T
 
 
+OFF_SCALE = 1e12
+"""Where a density is infinite (beta(0.5, 0.5) at 0 and 1, Weibull with shape < 1 at 0) its curve is
+drawn to this height, far above any panel's top (a polygon with an infinite vertex is broken into
+pieces and fills the wrong side); such points set no peak."""
+
+
+def off_scale(y: np.ndarray) -> np.ndarray:
+    return np.minimum(y, OFF_SCALE)
+
+
 class Sampler:
     """t -> Snapshot for one path on a fixed window (the same protocol on the line and in the plane)."""
 
@@ -248,7 +263,7 @@ class Sampler:
         d = self.path(t)
         if self._curve is not None and 0.0 < t < 1.0 and d.kind == "continuous":
             x, y = self._curve(t)
-            return Snapshot(d.describe(), d, _EMPTY, _EMPTY, x, y)
+            return Snapshot(d.describe(), d, _EMPTY, _EMPTY, x, off_scale(np.asarray(y, dtype=float)))
         return self.window.snapshot(d)
 
 
@@ -329,8 +344,9 @@ def equal_aspect(xlim, ylim, aspect: float):
 class ParamPanel:
     """The parameter-space panel: one curve per path, and where each path is at t.
 
-    kind: "normal" (the (mean, std) half-plane), "simplex" (3 categories) or "means" (normals in
-    the plane: each path's mean trajectory with 1-sigma ellipses along it).
+    kind: "normal" (the (mean, std) half-plane), "simplex" (3 categories), "means" (normals in
+    the plane: each path's mean trajectory with 1-sigma ellipses along it) or "family" (two laws of
+    one two-parameter family: its own parameters, see geoanim.families.space).
     """
 
     kind: str
@@ -347,6 +363,8 @@ class ParamPanel:
     ends: tuple[tuple[float, float], ...] = ()  # start and end markers
     vertex_labels: tuple[str, ...] = ()
     ellipses: tuple[tuple[np.ndarray, ...], ...] = ()  # "means": per path, 1-sigma ellipses at a few t
+    xlog: bool = False  # "family": log axes (gamma's shape and rate)
+    ylog: bool = False
 
     @property
     def left_out(self) -> tuple[str, ...]:
@@ -377,6 +395,9 @@ def param_space_kind(paths: Sequence[Path]) -> str | None:
         return "simplex"
     if isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal) and p.dim == 2:
         return "means"
+    space = getattr(type(p), "param_space", None)
+    if space is not None and type(p) is type(q) and all(getattr(p, k) == getattr(q, k) for k in space.fixed):
+        return "family"
     return None
 
 
@@ -389,7 +410,8 @@ def wants_param(paths: Sequence[Path], requested: bool | None) -> bool:
             raise ValidationError(
                 f"render: no parameter space to show for {paths[0].start} and {paths[0].end} "
                 "(normals have the (mean, std) half-plane, 3-category categoricals the simplex, "
-                "normals in the plane their means); use --no-param-space")
+                "normals in the plane their means, two laws of one two-parameter family its parameters); "
+                "use --no-param-space")
         return False
     return True
 
@@ -402,6 +424,8 @@ def param_panel(paths: Sequence[Path], rect: Rect, theme: Theme, aspect: float) 
     p0 = paths[0]
     if kind == "means":
         return _means_panel(paths, rect, colors, titles, aspect)
+    if kind == "family":
+        return _family_panel(paths, rect, colors, titles)
     ts = np.linspace(0.0, 1.0, 241)
     if kind == "normal":
         curves = []
@@ -435,6 +459,54 @@ def param_panel(paths: Sequence[Path], rect: Rect, theme: Theme, aspect: float) 
     return ParamPanel("simplex", rect, "paths on the simplex", "", "", (-0.12, 1.12), (-0.12, 0.98), tuple(curves),
                       colors, titles, coords, (coords(p0.start), coords(p0.end)),
                       tuple(f"x = {fam.fmt(a)}" for a in at))
+
+
+def _span(values: np.ndarray, log: bool, lo_pad: float, hi_pad: float) -> tuple[float, float]:
+    """Axis limits around finite ``values``: padded by fractions of the span, in logs on a log axis."""
+    v = values[np.isfinite(values) & ((values > 0) if log else True)]
+    if v.size == 0:
+        raise ValidationError("render: no parameter values to draw in the parameter panel")
+    if log:
+        lo, hi = math.log10(v.min()), math.log10(v.max())
+        span = (hi - lo) or 1.0
+        return 10.0 ** (lo - lo_pad * span), 10.0 ** (hi + hi_pad * span)
+    lo, hi = float(v.min()), float(v.max())
+    span = (hi - lo) or max(abs(hi), 1.0)
+    return lo - lo_pad * span, hi + hi_pad * span
+
+
+def _family_panel(paths: Sequence[Path], rect: Rect, colors, titles) -> ParamPanel:
+    """A two-parameter family's own parameters (gamma's shape and rate on log axes, ...): each path
+    that stays in the family as a solid curve, one that leaves it dashed at the members with its
+    points' means and variances, or left out (with a note) where the family has no such member."""
+    p0 = paths[0]
+    cls = type(p0.start)
+    space = cls.param_space
+
+    def coords(d):
+        return space.coords(d, cls)
+
+    ts = np.linspace(0.0, 1.0, 161)
+    curves = []
+    for path in paths:
+        pts = np.array([coords(path(float(t))) for t in ts])
+        if np.isnan(pts).any():
+            pts[:] = np.nan
+        curves.append((pts[:, 0], pts[:, 1], path.model != p0.start.family))
+    xs = np.concatenate([c[0] for c in curves] + [np.array([coords(p0.start)[0], coords(p0.end)[0]])])
+    ys = np.concatenate([c[1] for c in curves] + [np.array([coords(p0.start)[1], coords(p0.end)[1]])])
+    xlim = _span(xs, space.xlog, 0.12, 0.12)
+    ylim = _span(ys, space.ylog, 0.12 if space.ylog else 0.25, 0.18)
+    if not space.ylog and ys[np.isfinite(ys)].min() >= 0:
+        ylim = (0.0, ylim[1])  # a scale: its axis starts at 0
+    name = cls.display_name or cls.family
+    xlabel = space.xlabel or space.x
+    ylabel = space.ylabel or space.y
+    title = f"{name} paths in ({space.symbols[0] or space.x}, {space.symbols[1] or space.y})"
+    if space.xlog or space.ylog:
+        title += ", log axes"
+    return ParamPanel("family", rect, title, xlabel, ylabel, xlim, ylim, tuple(curves), colors, titles, coords,
+                      (coords(p0.start), coords(p0.end)), xlog=space.xlog, ylog=space.ylog)
 
 
 def _means_panel(paths: Sequence[Path], rect: Rect, colors, titles, aspect: float) -> ParamPanel:
