@@ -684,6 +684,18 @@ class Univariate(Distribution):
         return f"mean {num(m)}, sd {num(math.sqrt(v))}"
 
 
+class HalfLine(Univariate):
+    """A law on x >= 0, whose density may jump or blow up at 0 (exponential, gamma, log-normal, ...)."""
+
+    @property
+    def support(self):
+        return (0.0, math.inf)
+
+    @property
+    def breakpoints(self):
+        return (0.0,)
+
+
 class Multivariate(Distribution):
     """A law in d >= 2 dimensions: ``pdf`` at points of shape (..., d) for the continuous part,
     ``atoms2d()`` for the atomic part, ``moments()`` (mean vector, covariance matrix) and

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Positive, Univariate, as_array, out, param, register
+from .base import HalfLine, Positive, as_array, out, param, register
 from .charts import ArcLength, ExponentialFamily, LocationScale, harmonic, lerp, log_delta, ratio_gap
 
 
 @register("exponential")
 @dataclass(frozen=True)
-class Exponential(Univariate):
+class Exponential(HalfLine):
     """Exponential law with density rate * exp(-rate * x) on x >= 0."""
 
     rate: float = param(Positive(), role="rate", doc="rate λ")
@@ -40,14 +40,6 @@ class Exponential(Univariate):
     def var(self) -> float:
         m = 1.0 / self.rate  # not 1 / rate ** 2: ZeroDivisionError when rate ** 2 underflows
         return m * m
-
-    @property
-    def support(self):
-        return (0.0, math.inf)
-
-    @property
-    def breakpoints(self):
-        return (0.0,)
 
     def pdf(self, x):
         xa = as_array(x)

@@ -23,7 +23,7 @@ from dataclasses import InitVar, dataclass, replace
 import numpy as np
 
 from ..errors import UnsupportedError, ValidationError
-from .base import FAMILIES, Param, Positive, Univariate, as_array, fmt, out, param, register
+from .base import FAMILIES, HalfLine, Param, Positive, as_array, fmt, out, param, register
 from .charts import ExponentialFamily, Riemannian, expm1_gap, lerp, log1p_gap, log_delta, log_jensen
 from .space import ParamSpace
 
@@ -252,7 +252,7 @@ def _from_moments(mean: float, var: float) -> tuple[float, float] | None:
 
 @register("gamma")
 @dataclass(frozen=True)
-class Gamma(Univariate):
+class Gamma(HalfLine):
     """Gamma law with density β^α x^(α-1) e^(-βx) / Γ(α) on x >= 0 (shape α, rate β; scale= for 1/β)."""
 
     shape: float = param(Positive(lower=1e-3, upper=1e6), aliases=("a", "alpha", "k"), role="shape", doc="shape α")
@@ -289,14 +289,6 @@ class Gamma(Univariate):
     @property
     def var(self) -> float:
         return self.mean / self.rate  # not shape / rate², whose square overflows first
-
-    @property
-    def support(self):
-        return (0.0, math.inf)
-
-    @property
-    def breakpoints(self):
-        return (0.0,)
 
     def logpdf(self, x):
         from scipy.special import gammaln

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Positive, Univariate, as_array, out, param, register
+from .base import HalfLine, Positive, as_array, out, param, register
 from .charts import ArcLength, ExponentialFamily, LocationScale, log_delta, precision_mix, rms, square_gap
 
 _MEAN = math.sqrt(2.0 / math.pi)  # E|Z| for Z ~ N(0, 1)
@@ -16,7 +16,7 @@ _SQRT2 = math.sqrt(2.0)
 
 @register("halfnormal", "half_normal")
 @dataclass(frozen=True)
-class HalfNormal(Univariate):
+class HalfNormal(HalfLine):
     """Half-normal law with density sqrt(2/pi) / scale * exp(-x^2 / (2 scale^2)) on x >= 0."""
 
     scale: float = param(Positive(), aliases=("sigma",), role="scale", doc="scale σ (the std of the folded normal)")
@@ -45,14 +45,6 @@ class HalfNormal(Univariate):
     @property
     def var(self) -> float:
         return self.scale * self.scale * (1.0 - 2.0 / math.pi)
-
-    @property
-    def support(self):
-        return (0.0, math.inf)
-
-    @property
-    def breakpoints(self):
-        return (0.0,)
 
     def pdf(self, x):
         z = as_array(x) / self.scale

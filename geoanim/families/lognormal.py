@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Positive, Real, Univariate, as_array, out, param, register
+from .base import HalfLine, Positive, Real, as_array, out, param, register
 from .charts import ExponentialFamily, HalfPlane
 from .normal import Normal
 from .space import ParamSpace, lognormal_moments
@@ -49,7 +49,7 @@ def lognormal_w2(p, q) -> float:
 
 @register("lognormal", "log_normal")
 @dataclass(frozen=True)
-class LogNormal(Univariate):
+class LogNormal(HalfLine):
     """Log-normal law: exp(X) for X ~ N(mu, sigma²)."""
 
     mu: float = param(Real(), aliases=("meanlog",), role=None, doc="mean of log X")
@@ -81,14 +81,6 @@ class LogNormal(Univariate):
             return math.expm1(s2) * math.exp(2.0 * self.mu + s2)
         except OverflowError:
             return math.inf
-
-    @property
-    def support(self):
-        return (0.0, math.inf)
-
-    @property
-    def breakpoints(self):
-        return (0.0,)
 
     def _z(self, x):
         xa = as_array(x)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Positive, Univariate, as_array, out, param, register
+from .base import HalfLine, Positive, as_array, out, param, register
 from .charts import ArcLength, ExponentialFamily, LocationScale, log_delta, precision_mix, rms, square_gap
 
 _MEAN = math.sqrt(math.pi / 2.0)
@@ -17,7 +17,7 @@ _MEAN = math.sqrt(math.pi / 2.0)
 
 @register("rayleigh")
 @dataclass(frozen=True)
-class Rayleigh(Univariate):
+class Rayleigh(HalfLine):
     """Rayleigh law with density x / scale² exp(-x² / (2 scale²)) on x >= 0."""
 
     scale: float = param(Positive(), aliases=("sigma",), role="scale", doc="scale σ (the mode)")
@@ -44,14 +44,6 @@ class Rayleigh(Univariate):
     @property
     def var(self) -> float:
         return self.scale * self.scale * (2.0 - math.pi / 2.0)
-
-    @property
-    def support(self):
-        return (0.0, math.inf)
-
-    @property
-    def breakpoints(self):
-        return (0.0,)
 
     def logpdf(self, x):
         xa = as_array(x)

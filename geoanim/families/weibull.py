@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Positive, Univariate, as_array, out, param, register
+from .base import HalfLine, Positive, as_array, out, param, register
 from .charts import ExponentialFamily, HalfPlane, LocationScale, expm1_gap, log_delta
 from .gumbel import EULER
 from .space import ParamSpace
@@ -48,7 +48,7 @@ def _exp(x: float) -> float:
 
 @register("weibull")
 @dataclass(frozen=True)
-class Weibull(Univariate):
+class Weibull(HalfLine):
     """Weibull law with cdf 1 - exp(-(x / scale)^shape) on x >= 0."""
 
     shape: float = param(Positive(lower=0.01, upper=1e4), aliases=("k",), role="shape", doc="shape k")
@@ -81,14 +81,6 @@ class Weibull(Univariate):
     @property
     def var(self) -> float:
         return _exp(2.0 * math.log(self.scale) + _log_moments(self.shape)[1])
-
-    @property
-    def support(self):
-        return (0.0, math.inf)
-
-    @property
-    def breakpoints(self):
-        return (0.0,)
 
     def _r(self, x):
         return np.maximum(as_array(x), 0.0) / self.scale
