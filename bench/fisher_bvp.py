@@ -1,6 +1,6 @@
-"""Benchmark the numerical Fisher-Rao geodesics of gamma, beta and Dirichlet (geoanim/paths/bvp.py).
+"""Benchmark the numerical Fisher-Rao geodesics of gamma, beta, Dirichlet and von Mises (geoanim/paths/bvp.py).
 
-    python bench/fisher_bvp.py            # 20 pairs, 7 timed runs each
+    python bench/fisher_bvp.py            # 26 pairs, 7 timed runs each
     python bench/fisher_bvp.py --quick    # 3 runs each
 
 Ours: ``bvp.solve`` on the family's chart, exactly as the Fisher-Rao route calls it (Chebyshev
@@ -50,6 +50,9 @@ PAIRS = [
     ("dirichlet([0.5, 0.5, 0.5])", "dirichlet([5, 2, 8])"),
     ("dirichlet([2, 3, 4])", "dirichlet([4, 3, 2])"),
     ("dirichlet([1, 2, 3, 4, 5])", "dirichlet([5, 4, 3, 2, 1])"),
+    ("vonmises(0, 1)", "vonmises(2, 5)"),
+    ("vonmises(3.1, 2)", "vonmises(-3.1, 2)"),
+    ("vonmises(0, 0.01)", "vonmises(2, 10000)"),
 ]
 
 

@@ -252,7 +252,7 @@ def _cases(draws: dict[str, list[Distribution]]) -> dict[tuple, Case]:
     return {key: pairs[stable(repr(key)) % len(pairs)] for key, pairs in found.items() if key in _kept(found)}
 
 
-PARTNERS = 3
+PARTNERS = 2
 """Pairs of different families per family and route: within each route, every family is paired with
 this many of the others the route takes it with (picked by a stable hash, so adding a family moves
 few cases), not with all of them: the pairs grow with the square of the families, and a property that
@@ -468,6 +468,7 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("test_endpoints", "alpha(0.5)/alpha_line/gamma-gamma"): _QUAD,
     ("test_endpoints", "alpha(0.5)/alpha_line/gamma-laplace"): _QUAD,
     ("test_endpoints", "alpha(0.5)/alpha_line/gamma-logistic"): _QUAD,
+    ("test_endpoints", "alpha(0.5)/alpha_line/gamma-vonmises"): _QUAD,
     ("test_endpoints", "alpha(0.5)/alpha_line/gumbel-weibull"): _QUAD,
     ("test_endpoints", "alpha(0.5)/alpha_line/logistic-student"): _QUAD,
     ("test_endpoints", "alpha(0.5)/alpha_line/lognormal-lognormal"): _QUAD,

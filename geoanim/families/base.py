@@ -477,6 +477,7 @@ class Distribution:
 
     family: ClassVar[str] = ""
     PARAMS: ClassVar[tuple[Param, ...]] = ()
+    space: ClassVar[str] = "euclidean"  # "circle": a law on the circle (its distance is not the line's)
     display_name: ClassVar[str] = ""  # "Poisson": panel titles and the plural "Fisher-Rao on Poissons"
     plural: ClassVar[str] = ""  # when not display_name + "s"
     symbol: ClassVar[str] = ""  # "N": titles write N(mean, std²) from the parameters

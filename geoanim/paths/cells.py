@@ -127,9 +127,12 @@ def plane(d: fam.MVNormal, who: str, coarsen: int = 1, finest: float = math.inf,
     if not centres.size or len(centres) > MAX_CELLS2D:
         binding = min(bounds, key=lambda k: bounds[k])
         wider = width
-        while estimate(wider) > MAX_CELLS2D:
+        # as w grows the estimate falls to π·√det/(2 minor²), the cells along the minor axis alone: where
+        # that is already too many, no width would do
+        while estimate(wider) > MAX_CELLS2D and math.pi * root_det / (2.0 * minor * minor) < MAX_CELLS2D:
             wider *= 2.0
-        hint = (f"; {finest_name} >= {wider:g} would do" if binding.startswith(finest_name) and finest_name
+        fits = estimate(wider) <= MAX_CELLS2D
+        hint = (f"; {finest_name} >= {wider:g} would do" if binding.startswith(finest_name) and finest_name and fits
                 else "; it is too elongated")
         shown = binding if binding.startswith(finest_name) and finest_name else f"{binding} ({width:g})"
         raise UnsupportedError(f"{who}: {d} needs more than {MAX_CELLS2D:,} planar cells no wider than {shown}{hint}")

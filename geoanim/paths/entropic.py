@@ -50,7 +50,7 @@ def _colors(values: dict[str, Any]) -> tuple[str, str]:
 define_metric(
     "entropic", order=38, aliases=("sinkhorn", "schrodinger", "schroedinger", "entropic-ot"),
     title="entropic OT (\u03b5 = {eps})", colors=_colors, show_model=False, constant_speed=False, cost=True,
-    length_name="\u221aOT_\u03b5",
+    ground=True, length_name="\u221aOT_\u03b5",
     summary="entropic optimal transport with blur ε and its Schrödinger bridge (Brownian pairs): a diffusion "
             "between the endpoints; the number is √OT_ε, a cost (≥ W2, -> W2 as ε -> 0), not a path length",
     convention="OT_ε = min E|x - y|² + ε KL(π | p ⊗ q) (POT's reg = ε); √OT_ε shown; the bridge's Brownian "

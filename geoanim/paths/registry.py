@@ -45,6 +45,8 @@ class Metric:
         cost: ``length`` is a transport cost (entropic OT's √OT_ε), not a distance nor the length of
             the path: it is not 0 from p to p and not additive along the path (captions say so).
         transport: mass moves along straight lines (the renderer may draw them as trails).
+        ground: the metric is built on the sample space's distance |x - y| of the line or the plane
+            (W2, WFR, entropic OT): laws on another space (``Distribution.space``: the circle) are refused.
         convention: the normalisation, stated in ``geoanim metrics`` ("W2, never W2²").
         params: declared parameters (spec grammar: ``alpha(0.5)``, ``wfr(kappa=2)``), passed to
             every route's builder as keywords; ``values`` holds them once bound by get_metric.
@@ -63,6 +65,7 @@ class Metric:
     constant_speed: bool = True
     cost: bool = False
     transport: bool = False
+    ground: bool = False
     convention: str = ""
     params: tuple[Param, ...] = ()
     values: tuple[tuple[str, Any], ...] = ()
@@ -314,8 +317,18 @@ def route(metric: str, left: type, right: type, *, method: str, model: str, when
     return deco
 
 
+def _off_ground(metric: Metric, cls: type) -> bool:
+    """A metric built on the line's or the plane's distance, for a law on another space (the circle)."""
+    return metric.ground and getattr(cls, "space", "euclidean") != "euclidean"
+
+
 def find_route(metric: Metric, p: Distribution, q: Distribution) -> tuple[Route, bool]:
     """The most specific route for (p, q), and whether it serves them in reverse order."""
+    for d in (p, q):
+        if _off_ground(metric, type(d)):
+            raise UnsupportedError(f"{metric.name}: {d} lives on the {d.space}, and {metric.title} here uses the "
+                                   "distance of the line (which would put -π and π far apart): not supported; "
+                                   "fisher, fisher-np and KL's curves are")
     best: tuple[tuple[int, int, int, int], Route, bool] | None = None
     for r in ROUTES.get(metric.name, []):
         for flipped, (a, b) in ((False, (p, q)), (True, (q, p))):
@@ -360,7 +373,10 @@ def route_for_family(metric: str, cls: type) -> Route | None:
     """The route two members of family ``cls`` take under ``metric``, decided from the classes alone
     (for ``geoanim families``): the most specific route whose classes and condition admit the family."""
     best: tuple[tuple[int, bool, int], Route] | None = None
-    for r in ROUTES.get(ALIASES.get(_key(metric), metric), []):
+    name = ALIASES.get(_key(metric), metric)
+    if name in METRICS and _off_ground(METRICS[name], cls):
+        return None
+    for r in ROUTES.get(name, []):
         if not (issubclass(cls, r.left) and issubclass(cls, r.right)):
             continue
         if isinstance(r.when, SameFamilyWith) and not r.when.declared(cls):

@@ -36,7 +36,7 @@ define_metric(
     "wasserstein", aliases=("w2", "wasserstein-2", "ot"), title="Wasserstein-2", colors=("#0072B2", "#56B4E9"),
     order=30,
     summary="Wasserstein-2 (optimal transport): quantile interpolation on the line, exact couplings in the plane",
-    show_model=False, transport=True,
+    show_model=False, transport=True, ground=True,
     convention="W2 (the square root of the optimal expected squared distance), never W2²")
 
 

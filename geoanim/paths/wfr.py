@@ -47,7 +47,7 @@ def _colors(values: dict[str, Any]) -> tuple[str, str]:
 
 define_metric(
     "wfr", order=35, aliases=("hk", "hellinger-kantorovich", "wasserstein-fisher-rao"),
-    title="WFR (\u03ba = {kappa})", colors=_colors, show_model=False, transport=True,
+    title="WFR (\u03ba = {kappa})", colors=_colors, show_model=False, transport=True, ground=True,
     summary="Wasserstein-Fisher-Rao / Hellinger-Kantorovich: transport within πκ/2, creation and destruction "
             "beyond; total mass varies along the path",
     convention="HK² = min ∫∫ (|v|² + (κ²/4) α²) dρ dt over ∂ₜρ + div(ρv) = αρ (Chizat et al.'s δ = κ/2); "
@@ -316,6 +316,24 @@ mass 1e-26 would otherwise stretch the smoothing of its neighbours)."""
             "duality gap",
        refuses="laws with heavy tails (no cells hold all but 1e-9 of their mass)")
 def line(p, q, kappa: float = 1.0) -> Path:
+    return _canonical(_line, p, q, kappa)
+
+
+def _canonical(build, p, q, kappa: float) -> Path:
+    """build in one canonical order of the endpoints, remembered: the path from q to p is the one from p
+    to q backwards (d(p, q) = d(q, p) to the last bit), and asking again costs nothing (a plan between
+    cells takes seconds)."""
+    if str(q) < str(p):
+        return _remembered(build, q, p, kappa).reversed()
+    return _remembered(build, p, q, kappa)
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered(build, p, q, kappa: float) -> Path:
+    return build(p, q, kappa)
+
+
+def _line(p, q, kappa: float) -> Path:
     P, Q = _measure(p), _measure(q)
     if P.width is None and Q.width is None and len(P.m) == 1 and len(Q.m) == 1:
         return _diracs(p, q, P, Q, kappa)
@@ -331,6 +349,10 @@ def line(p, q, kappa: float = 1.0) -> Path:
 def plane(p, q, kappa: float = 1.0) -> Path:
     """Normals in the plane (as cells), clouds and planar atoms: pairs move on the cone (a curve with
     varying mass), the rest fades or grows."""
+    return _canonical(_plane, p, q, kappa)
+
+
+def _plane(p, q, kappa: float) -> Path:
     P, Q = _measure(p, finest=kappa), _measure(q, finest=kappa)
     return _discrete(p, q, P, Q, kappa, _plane_point, f"{len(P.m)} + {len(Q.m)} square cells", finest=kappa)
 

@@ -26,6 +26,7 @@ from matplotlib.patches import Polygon  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from ..families import Multivariate, MVNormal, num  # noqa: E402
+from ..families.base import MINUS  # noqa: E402
 from .layout import MetricPanel, ParamPanel, Plan, Snapshot, Strip, Theme, rgb  # noqa: E402
 
 MANY_ATOMS = 24  # above this, atoms are drawn as thin stems without dots
@@ -239,7 +240,12 @@ class FrameRenderer:
 
     def _line_artists(self, ax, panel: MetricPanel):
         th, g, color = self.theme, self.g, panel.color
-        ax.set_xlabel("x", labelpad=2)
+        if getattr(panel.path.start, "space", "") == "circle":  # the circle, cut open at ±π
+            ax.set_xlabel("angle x (the circle cut at \u00b1\u03c0)", labelpad=2)
+            ax.set_xticks([-math.pi, -math.pi / 2, 0.0, math.pi / 2, math.pi],
+                          [f"{MINUS}\u03c0", f"{MINUS}\u03c0/2", "0", "\u03c0/2", "\u03c0"])
+        else:
+            ax.set_xlabel("x", labelpad=2)
         for end in panel.ghosts:
             draw_ghost(ax, end, th, g.font)
         fill = Polygon(np.zeros((2, 2)), closed=True, facecolor=color, alpha=th.fill_alpha, lw=0, animated=True)
@@ -344,7 +350,8 @@ class FrameRenderer:
                 axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
                 axis.set_minor_formatter(NullFormatter())
         top_px = (rect[1] + rect[3]) * self.H
-        self._text(rect[0], (top_px + 1.45 * g.font) / self.H, ps.title, size=1.08, weight="bold")
+        title = self._text(rect[0], (top_px + 1.45 * g.font) / self.H, ps.title, size=1.08, weight="bold")
+        self._fit(title, self.W * (1.0 - rect[0]) - g.margin)  # never past the frame's right edge
         if ps.kind == "simplex":
             ax.axis("off")
             tri = np.array([[0, 0], [1, 0], [0.5, math.sqrt(3) / 2], [0, 0]])
