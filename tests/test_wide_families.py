@@ -297,6 +297,11 @@ def test_lognormal_w2_closed_form_keeps_its_digits(a, b):
     ("gumbel(0, -1)", ["gumbel", "scale"]), ("logistic(0, 0)", ["logistic", "scale"]),
     ("lognormal(0, 0)", ["lognormal", "sigma"]), ("lognormal(nan, 1)", ["finite", "nan"]),
     ("rayleigh(-1)", ["rayleigh", "scale"]), ("halfnormal(0)", ["halfnormal", "scale"]),
+    ("gamma(-1, 1)", ["gamma", "shape"]), ("gamma(0, 1)", ["gamma", "shape"]), ("gamma(2, -1)", ["gamma", "rate"]),
+    ("gamma(2, scale=0)", ["gamma", "scale"]), ("gamma(2, 1, scale=3)", ["gamma", "rate", "scale"]),
+    ("gamma(1e-9, 1)", ["gamma", "shape"]), ("beta(0, 1)", ["beta", "a"]), ("beta(1, -2)", ["beta", "b"]),
+    ("beta(1e9, 1)", ["beta", "a"]), ("beta(nan, 1)", ["finite", "nan"]),
+    ("vonmises(0, -1)", ["vonmises", "kappa"]), ("dirichlet([1, 0, 2])", ["dirichlet", "alpha"]),
 ])
 def test_bad_parameters_are_one_line_errors(spec, words):
     result = CliRunner().invoke(app, ["distance", spec, "normal(0, 1)"])
