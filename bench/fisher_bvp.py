@@ -68,8 +68,7 @@ def baseline(p, q, iterations: int = 60) -> float:
     d = x0.size
 
     def rhs(_t, y):
-        g, dg = c.fields(y[None, :d])
-        return np.concatenate([y[d:], -bvp.christoffel(g, dg, y[None, d:])[0][0]])
+        return np.concatenate([y[d:], bvp.geodesic_rhs(c.fields, y[None, :d], y[None, d:])[0]])
 
     def shoot(v):
         with np.errstate(all="ignore"):

@@ -478,6 +478,9 @@ class Distribution:
     family: ClassVar[str] = ""
     PARAMS: ClassVar[tuple[Param, ...]] = ()
     space: ClassVar[str] = "euclidean"  # "circle": a law on the circle (its distance is not the line's)
+    # W2 between two members in closed form, for a family whose quantile coupling has one but which is not
+    # location-scale (the log-normal); the path still goes through quantiles
+    comonotone_w2: ClassVar[Any] = None  # a staticmethod (p, q) -> W2
     display_name: ClassVar[str] = ""  # "Poisson": panel titles and the plural "Fisher-Rao on Poissons"
     plural: ClassVar[str] = ""  # when not display_name + "s"
     symbol: ClassVar[str] = ""  # "N": titles write N(mean, std²) from the parameters

@@ -219,11 +219,16 @@ def ratio_gap(a: float, b: float) -> float:
     return b / a - 1.0 - (math.log(b) - math.log(a)) if math.isfinite(x) else math.inf
 
 
-def log1p_gap(x: float) -> float:
-    """x - log(1 + x) for x > -1, to full relative precision (x²/2 - x³/3 + ... for small x)."""
-    if abs(x) < 0.01:
-        return x * x * math.fsum((-x) ** (k - 2) / k for k in range(2, 14))
-    return x - math.log1p(x)
+def log1p_gap(x: Any) -> Any:
+    """x - log(1 + x) for x > -1, to full relative precision (x²/2 - x³/3 + ... for |x| < 0.01);
+    elementwise for arrays (gamma's density at every grid point), a float for floats."""
+    if not isinstance(x, np.ndarray):
+        if abs(x) < 0.01:
+            return x * x * math.fsum((-x) ** (k - 2) / k for k in range(2, 14))
+        return x - math.log1p(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        series = x * x * sum((-x) ** (k - 2) / k for k in range(2, 14))
+        return np.where(np.abs(x) < 0.01, series, x - np.log1p(x))
 
 
 def mass_gap(a: Any, b: Any) -> Any:

@@ -97,13 +97,6 @@ def _stirling_rest(a: float) -> float:
     return r * total
 
 
-def _gap(y: np.ndarray) -> np.ndarray:
-    """y - log(1 + y) elementwise, to full relative precision (a series for small |y|)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        series = y * y * sum((-y) ** (k - 2) / k for k in range(2, 14))
-        return np.where(np.abs(y) < 0.01, series, y - np.log1p(y))
-
-
 # ---------------------------------------------------------------------------------------------
 # KL's straight lines: T = (x, log x), θ = (α - 1, -β), η = (α/β, ψ(α) - log β)
 # (docs/math.md#kls-straight-lines-in-gamma-and-beta)
@@ -308,7 +301,7 @@ class Gamma(HalfLine):
                 # -a (y - log(1 + y)) - log z + log(a / 2π)/2 - (Stirling's rest), y = z/a - 1: the terms
                 # of (a - 1) log z - z - log Γ(a) are each ~a log a and cancel to ~log √a
                 y = z / a - 1.0
-                inside = (math.log(b) - a * _gap(y) - logz + 0.5 * math.log(a / (2.0 * math.pi))
+                inside = (math.log(b) - a * log1p_gap(y) - logz + 0.5 * math.log(a / (2.0 * math.pi))
                           - _stirling_rest(a))
             else:
                 inside = math.log(b) + (a - 1.0) * logz - z - float(gammaln(a))

@@ -62,6 +62,7 @@ class LogNormal(HalfLine):
     param_space = ParamSpace("mu", "sigma", from_moments=lognormal_moments, xlabel="\u03bc (mean of log x)",
                              ylabel="\u03c3 (sd of log x)", symbols=("\u03bc", "\u03c3"))
     # T = (log x, log² x): the normal's straight lines and KL, for the logs
+    comonotone_w2 = staticmethod(lognormal_w2)
     exponential_family = ExponentialFamily(
         e_point=_through_log(Normal.exponential_family.e_point),
         m_point=_through_log(Normal.exponential_family.m_point),

@@ -25,7 +25,6 @@ from .. import families as fam
 from ..errors import UnsupportedError
 from ..families.base import Law, Unit, as_array, out, param, register
 from ..families.charts import same_fixed
-from ..families.lognormal import LogNormal, lognormal_w2
 from ..numeric import bisect_monotone, newton_bracketed, tanh_sinh_unit
 from . import spaces, transport
 from .base import Path, geodesic_path
@@ -477,8 +476,8 @@ def quantiles(p, q) -> Path:
         length, method = math.inf, "closed form (different tail indices: no coupling has a finite cost)"
     elif p.heavy_tailed or q.heavy_tailed:
         length, method = math.inf, "closed form (one law has no second moment)"
-    elif isinstance(p, LogNormal) and isinstance(q, LogNormal):
-        length, method = lognormal_w2(p, q), "closed form (comonotone coupling; the path through quantiles)"
+    elif type(p) is type(q) and type(p).comonotone_w2 is not None:  # the family's own closed form (log-normal)
+        length, method = type(p).comonotone_w2(p, q), "closed form (comonotone coupling; the path through quantiles)"
     else:
         length, rel, s = quantile_distance(p, q)
         # relative to W2², or to the laws' size (1 in units of s) where W2 is nearly 0 next to it

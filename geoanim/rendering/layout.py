@@ -17,6 +17,7 @@ The artists module draws a Plan and never changes it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -154,14 +155,16 @@ class Snapshot:
     curve_y: np.ndarray = field(default_factory=lambda: _EMPTY)
     image: np.ndarray | None = None
     ellipses: tuple[np.ndarray, ...] = ()
-    bulk: np.ndarray | None = None  # where the image's peak is measured (None: everywhere)
+    bulk: Callable[[], np.ndarray | None] | None = None  # where the image's peak is measured (None: everywhere),
+    # asked only by ``peak`` (the planning probes), never by the per-frame drawing
 
     @property
     def peak(self) -> float:
         """The highest density or mass shown (sets the y range on the line, the colour scale in the plane;
         there, on the law's bulk where its density is unbounded at the edges, which then show saturated)."""
         if self.image is not None:
-            shown = self.image if self.bulk is None or not self.bulk.any() else self.image[self.bulk]
+            mask = None if self.bulk is None else self.bulk()
+            shown = self.image if mask is None or not mask.any() else self.image[mask]
             return float(np.max(shown[np.isfinite(shown)], initial=0.0))
         peaks = [0.0]
         shown = self.curve_y[self.curve_y < OFF_SCALE]
@@ -224,7 +227,7 @@ class Plane:
         if isinstance(d, fam.MVNormal):
             ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
         return Snapshot(d.describe() if label is None else label, d, atoms, masses, image=image, ellipses=ellipses,
-                        bulk=None if image is None else d.bulk(self.xy))
+                        bulk=None if image is None else functools.partial(d.bulk, self.xy))
 
 
 def _cell_edges(g: np.ndarray) -> np.ndarray:
