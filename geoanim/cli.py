@@ -320,6 +320,11 @@ def render(
     param_space: Annotated[bool | None, typer.Option("--param-space/--no-param-space", help=_help("param_space"), show_default=False)] = D.param_space,
     strip: Annotated[int, typer.Option("--strip", help=_help("strip"))] = D.strip,
     trails: Annotated[bool, typer.Option("--trails", help=_help("trails"))] = D.trails,
+    ylim: Annotated[str, typer.Option("--ylim", help=_help("ylim"))] = D.ylim,
+    font_scale: Annotated[float, typer.Option("--font-scale", help=_help("font_scale"))] = D.font_scale,
+    palette: Annotated[str, typer.Option("--palette", help=_help("palette"))] = D.palette,
+    caption: Annotated[str | None, typer.Option("--caption", help=_help("caption"))] = D.caption,
+    scale: Annotated[float, typer.Option("--scale", help=_help("scale"))] = D.scale,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
     """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""

@@ -52,6 +52,15 @@ class RenderOptions:
                                              "normals, 3-category categoricals)", types=(bool,))
     strip: int = _option(5, "snapshots per metric in a .png filmstrip", types=(int,), range=(2, 12))
     trails: bool = _option(False, "in the plane: draw each transported point's line faintly", types=(bool,))
+    ylim: Any = _option("auto", "y-axis top on the line: auto (spikes above the bulk of the frames are cut and "
+                                "marked), peak (fit the highest frame) or a number", types=(str, int, float))
+    font_scale: float = _option(1.0, "text size relative to the default for the frame size (e.g. 1.4 for a GIF "
+                                     "shown at 70% of its width)", types=(int, float), range=(0.5, 3.0))
+    palette: str = _option("metrics", "panel colours: metrics (each metric its own), okabe-ito, tol, or "
+                                      "comma-separated #RRGGBB in panel order", types=(str,))
+    caption: str | None = _option(None, "a line of text drawn under the panels", types=(str,))
+    scale: float = _option(1.0, "multiply the frame size (given or default) by this, text and all: 0.5 for quick "
+                                "previews of any preset", types=(int, float), range=(0.25, 4.0))
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -69,6 +78,8 @@ class RenderOptions:
                                       param=f.name)
         if self.size is not None:
             object.__setattr__(self, "size", parse_size(self.size))
+        object.__setattr__(self, "ylim", parse_ylim(self.ylim))
+        parse_palette(self.palette)
         if self.frames is not None and self.duration is not None:
             raise ValidationError("render: give `frames` or `duration`, not both", param="duration")
 
@@ -118,6 +129,41 @@ def _in_range(name: str, value: Any, lo: float, hi: float) -> float:
     if not (math.isfinite(v) and lo <= v <= hi):
         raise ValidationError(f"render: `{name}` must be between {lo:g} and {hi:g} (got {value})", param=name)
     return v
+
+
+def parse_ylim(value: Any) -> str | float:
+    """'auto', 'peak' or a positive number (also as text: '2.5')."""
+    if isinstance(value, str) and value.strip().lower() in ("auto", "peak"):
+        return value.strip().lower()
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"render: `ylim` must be auto, peak or a positive number (got {value!r})",
+                              param="ylim") from None
+    if isinstance(value, bool) or not (math.isfinite(v) and v > 0):
+        raise ValidationError(f"render: `ylim` must be auto, peak or a positive number (got {value!r})", param="ylim")
+    return v
+
+
+PALETTES = ("metrics", "okabe-ito", "tol")
+
+
+def parse_palette(value: str) -> tuple[str, ...]:
+    """A named palette -> (name,); 'a,b,...' -> each colour as '#RRGGBB' (a one-line error otherwise)."""
+    text = value.strip().lower()
+    if text in PALETTES:
+        return (text,)
+    colors = []
+    for part in text.split(","):
+        c = part.strip()
+        c = c if c.startswith("#") else "#" + c
+        if len(c) == 4:  # #abc
+            c = "#" + "".join(ch * 2 for ch in c[1:])
+        if len(c) != 7 or any(ch not in "0123456789abcdef" for ch in c[1:]):
+            raise ValidationError(f"render: `palette` must be {', '.join(PALETTES)} or colours such as "
+                                  f"#d55e00,#0072b2 (got {value!r}: {part.strip()!r} is not a colour)", param="palette")
+        colors.append(c.upper())
+    return tuple(colors)
 
 
 def parse_size(size: Any) -> tuple[int, int]:

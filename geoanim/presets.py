@@ -41,7 +41,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-JOB_KEYS = ("name", "caption", "start", "end", "metrics", "output")
+JOB_KEYS = ("name", "caption", "start", "end", "metrics", "output", "draw_caption")
 TOP_KEYS = ("job", "defaults")
 
 
@@ -154,6 +154,13 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
         raise PresetError(f"{where}: caption: must be a string")
     options = dict(defaults)
     options.update(validate_options(where, {k: v for k, v in entry.items() if k not in JOB_KEYS}))
+    draw = entry.get("draw_caption", False)
+    if not isinstance(draw, bool):
+        raise PresetError(f"{where}: draw_caption: must be true or false (got {draw!r})")
+    if draw:
+        if not caption:
+            raise PresetError(f"{where}: draw_caption: the job has no caption to draw")
+        options["caption"] = caption
     if "frames" in options and "duration" in options:
         # a job's own frames/duration replaces the default's other one
         own = {_norm(k) for k in entry}
@@ -210,15 +217,16 @@ def read_file(path: str | os.PathLike) -> tuple[list[Job], list[PresetError]]:
         raise PresetError(f"{source}: defaults: must be a table")
     defaults_table = dict(defaults_table)
     default_metrics = defaults_table.pop("metrics", None)
+    default_draw = defaults_table.pop("draw_caption", None)  # draw each job's caption into its output
     defaults = validate_options(f"{source}: defaults", defaults_table)
     entries = data.get("job", [])
     if isinstance(entries, dict):
         raise PresetError(f"{source}: job: write each job as a [[job]] table (double brackets), not [job]")
     if not isinstance(entries, list) or not entries:
         raise PresetError(f"{source}: no jobs: add [[job]] tables")
-    if default_metrics is not None:
-        entries = [e if not isinstance(e, dict) or "metrics" in e else {**e, "metrics": default_metrics}
-                   for e in entries]
+    for key, value in (("metrics", default_metrics), ("draw_caption", default_draw)):
+        if value is not None:
+            entries = [e if not isinstance(e, dict) or key in e else {**e, key: value} for e in entries]
     jobs: list[Job] = []
     errors: list[PresetError] = []
     seen: set[str] = set()

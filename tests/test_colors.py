@@ -11,35 +11,15 @@ import pytest
 
 import geoanim  # noqa: F401  (registers every metric)
 from geoanim.paths.registry import METRICS
+from geoanim.rendering.colors import VISION, seen
 from geoanim.rendering.layout import THEMES
 
-VISION = {
-    "normal": np.eye(3),
-    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                            [-0.003882, -0.048116, 1.051998]]),
-    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                              [-0.011820, 0.042940, 0.968881]]),
-    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                            [0.004733, 0.691367, 0.303900]]),
-}
-MIN_DELTA_E = 10.0  # CIE76; ~2.3 is just noticeable, 10 reads as a different colour at a glance
+MIN_DELTA_E = 10.0  # CIE76 between any two metrics' own colours; ~2.3 is just noticeable
 MIN_FROM_BACKGROUND = 20.0
 
 
-def _linear(color: str) -> np.ndarray:
-    c = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)]) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ np.clip(rgb, 0, 1)
-    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
-    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
-
-
 def _seen(color: str, vision: str) -> np.ndarray:
-    return _lab(VISION[vision] @ _linear(color))
+    return seen(color, vision)
 
 
 FIXED = [m for m in METRICS.values() if not callable(m.colors)]  # alpha(a) blends between two of these

@@ -409,6 +409,24 @@ class QuantilePoint(fam.Univariate):
         return out(x, np.where(inside & np.isfinite(dens), dens, 0.0))
 
 
+def support_gaps(d: fam.Univariate, u: np.ndarray) -> list[float]:
+    """The levels at which a continuous law's quantile jumps over a gap in its support (a mixture of
+    disjoint pieces): between two samples u_i < u_i+1 the quantile rises far more than its slope
+    allows, and the cdf is flat across the gap, so its value in the gap is the level."""
+    x = np.asarray(d.ppf(u), dtype=float)
+    slope = np.asarray(quantile_slopes(d, u), dtype=float)
+    rise = np.diff(x)
+    with np.errstate(invalid="ignore"):
+        allowed = 50.0 * np.diff(u) * np.maximum(slope[:-1], slope[1:])
+    jump = np.isfinite(rise) & np.isfinite(allowed) & (rise > allowed) & (rise > 1e-9 * (1 + np.abs(x[:-1])))
+    levels = []
+    for i in np.flatnonzero(jump):
+        mid = 0.5 * (x[i] + x[i + 1])
+        if float(d.pdf(np.array([mid]))[0]) == 0.0:  # really outside the support
+            levels.append(float(d.cdf(np.array([mid]))[0]))
+    return levels
+
+
 class QuantileCurve:
     """The W2 interpolant drawn exactly as the parametric curve u -> (Q_t(u), 1 / Q_t'(u)).
 
@@ -430,6 +448,8 @@ class QuantileCurve:
             if d.kind != "continuous":
                 c = np.cumsum(d.atoms()[1])[:-1]
                 levels.extend(c[(c > 1e-6) & (c < 1 - 1e-6)])
+            else:
+                levels.extend(support_gaps(d, np.unique(np.clip(u, 1e-9, 1 - 1e-9))))
         breaks = np.array(sorted(set(levels)))
         if breaks.size:
             u = np.union1d(u, np.concatenate([breaks - 1e-10, breaks + 1e-10]))
@@ -446,7 +466,8 @@ class QuantileCurve:
         self.sp = quantile_slopes(p, u)
         self.sq = quantile_slopes(q, u)
         # indices i where the quantile jumps between u[i] and u[i+1] (a gap in the support)
-        self.gaps = np.searchsorted(u, breaks) - 1 if breaks.size else np.empty(0, int)
+        # (the quantile is left-continuous: at a level itself it is still on the left side of the jump)
+        self.gaps = np.searchsorted(u, breaks, side="right") - 1 if breaks.size else np.empty(0, int)
 
     def __call__(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         x = (1 - t) * self.qp + t * self.qq

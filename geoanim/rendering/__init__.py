@@ -58,6 +58,8 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
            size: tuple[int, int] | str | None = _D.size, theme: str = _D.theme, easing: str = _D.easing,
            hold: float = _D.hold, bounce: bool = _D.bounce, title: str | None = _D.title,
            param_space: bool | None = _D.param_space, strip: int = _D.strip, trails: bool = _D.trails,
+           ylim: str | float = _D.ylim, font_scale: float = _D.font_scale, palette: str = _D.palette,
+           caption: str | None = _D.caption, scale: float = _D.scale,
            progress: bool = False) -> Animation:
     """Render one panel per path, side by side, to ``out`` (.gif, .mp4, .webp or .png filmstrip).
 
@@ -76,6 +78,13 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
         param_space: force the parameter-space panel on or off (default: where the endpoints have one).
         strip: snapshots per metric in a PNG filmstrip.
         trails: in the plane, draw each transported point's straight line faintly (W2 between clouds).
+        ylim: the y-axis top on the line: "auto" (spikes above the bulk of the frames are cut, and marked
+            with a triangle and their height), "peak" (nothing cut) or a number.
+        font_scale: text size relative to the default for the frame size (1.4 for a render shown at 70%).
+        palette: "metrics" (each metric its own colour, re-picked where two panels would look alike to
+            a colour-blind reader), "okabe-ito", "tol", or "#RRGGBB,#RRGGBB,..." in panel order.
+        caption: a line of text drawn under the panels (wrapped to the frame's width).
+        scale: multiply the frame size (``size`` or the default) by this, text and all (0.5: a preview).
         progress: show a progress bar on stderr (when it is a terminal).
 
     Returns:
@@ -87,7 +96,8 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
     """
     options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
                             hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
-                            trails=trails)
+                            trails=trails, ylim=ylim, font_scale=font_scale, palette=palette, caption=caption,
+                            scale=scale)
     return render_with(paths, out, options, progress=progress)
 
 
@@ -110,7 +120,8 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
     if options.size is not None and fmt != ".png":
         check_width(*options.size, panel_count(paths, options.param_space))
     plan = layout.plan(paths, times, size=options.size, theme=options.theme, param=options.param_space,
-                       title=options.title, trails=options.trails)
+                       title=options.title, trails=options.trails, ylim=options.ylim, font_scale=options.font_scale,
+                       palette=options.palette, caption=options.caption, scale=options.scale)
 
     from .artists import FrameRenderer, render_strip
 

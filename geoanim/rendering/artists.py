@@ -9,6 +9,7 @@ the renderer).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 
@@ -23,13 +24,24 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from ..families import Multivariate, MVNormal, num  # noqa: E402
 from ..families.base import MINUS  # noqa: E402
-from .layout import MetricPanel, ParamPanel, Plan, Snapshot, Strip, Theme, rgb  # noqa: E402
+from .layout import (  # noqa: E402
+    HEADROOM,
+    MANY_ATOMS,
+    OFF_SCALE,
+    MetricPanel,
+    ParamPanel,
+    Plan,
+    Snapshot,
+    Strip,
+    Theme,
+    pixel_stems,
+    rgb,
+)
 
-MANY_ATOMS = 24  # above this, atoms are drawn as thin stems without dots
 DENSITY_LEVELS = 8  # planar densities are drawn in flat bands: iso-density contours that GIFs compress well
 
 
@@ -97,6 +109,17 @@ class DynamicText:
 PT = 72.0 / 100.0  # points per pixel at dpi 100
 
 
+def _runs_above(x: np.ndarray, y: np.ndarray, ceiling: float) -> list[tuple[float, float]]:
+    """Each run of a curve above ``ceiling``: (where it peaks, how high)."""
+    over = y > ceiling
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], over.astype(np.int8), [0]])))
+    runs = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        i = a + int(np.argmax(y[a:b]))
+        runs.append((float(x[i]), float(y[i])))
+    return runs
+
+
 def style_axes(ax, theme: Theme, font: float, *, show_y: bool) -> None:
     """Open axes in the theme's colours; tick labels at 0.86 and axis labels at 0.9 of the font (px)."""
     ax.set_facecolor(theme.bg)
@@ -113,17 +136,21 @@ def style_axes(ax, theme: Theme, font: float, *, show_y: bool) -> None:
         label.set_size(font * 0.9 * PT)
 
 
-def draw_ghost(ax, snap: Snapshot, theme: Theme, font: float) -> None:
-    """A faint dashed copy of an endpoint: its density curve and its atoms."""
+def draw_ghost(ax, snap: Snapshot, theme: Theme, font: float, *, many: bool | None = None,
+               ceiling: float = math.inf) -> None:
+    """A faint dashed copy of an endpoint: its density curve and its atoms (cut at the panel's ceiling).
+    ``many``: the panel's stem style (default: from this snapshot's count)."""
     if snap.curve_x.size:
-        ax.plot(snap.curve_x[1:-1], snap.curve_y[1:-1], ls=(0, (3, 2.5)), lw=1.1, color=theme.ghost, zorder=1)
+        ax.plot(snap.curve_x[1:-1], np.minimum(snap.curve_y[1:-1], ceiling), ls=(0, (3, 2.5)), lw=1.1,
+                color=theme.ghost, zorder=1)
     if snap.masses.size:
-        many = snap.masses.size > MANY_ATOMS
+        many = snap.masses.size > MANY_ATOMS if many is None else many
+        heights = np.minimum(snap.masses, ceiling)
         if not many:  # dozens of dashed stems would hide the moving ones: keep just their tops
-            segs = [[(x, 0), (x, mm)] for x, mm in zip(snap.atoms, snap.masses)]
+            segs = [[(x, 0), (x, mm)] for x, mm in zip(snap.atoms, heights)]
             ax.add_collection(LineCollection(segs, colors=theme.ghost, linewidths=1.1, linestyles=(0, (3, 2.5)),
                                              zorder=1))
-        ax.plot(snap.atoms, snap.masses, ls="none", marker="o", mfc="none", mec=theme.ghost,
+        ax.plot(snap.atoms, heights, ls="none", marker="o", mfc="none", mec=theme.ghost,
                 ms=font * (0.3 if many else 0.45), zorder=1, clip_on=False)
 
 
@@ -199,12 +226,21 @@ class FrameRenderer:
         return t
 
     def _header(self) -> None:
-        """The headline, and the per-frame "t = ..." at the right."""
+        """The headline (wrapped by the plan's geometry), the per-frame "t = ..." at the right of its first
+        line, and the caption under the panels."""
         g = self.g
-        base = 1 - (g.header * 0.72) / self.H
+        base = 1 - (2.3 * g.font * 0.72) / self.H
         x = g.margin / self.W if self.plan.planar else self.plan.panels[0].rect[0]
-        self._text(x, base, self.plan.title, size=1.05 if self.plan.planar else 1.2)  # planar titles carry matrices
+        size = 1.05 if self.plan.planar else 1.2  # planar titles carry matrices
         self.t_text = self._dynamic(1 - g.margin / self.W, base, size=1.05, ha="right", color=self.theme.muted)
+        room = self.W - x * self.W - g.margin - self.t_text.font.getlength("t = 0.00") - g.font
+        for i, line in enumerate(g.title_lines or (self.plan.title,)):
+            text = self._text(x, base - i * 1.2 * size * g.font / self.H, line, size=size)
+            self._fit(text, room if i == 0 else self.W - x * self.W - g.margin)
+        for i, line in enumerate(g.footer_lines):
+            y = (g.footer_lines_bottom(len(g.footer_lines) - 1 - i)) / self.H
+            self._fit(self._text(g.margin / self.W, y, line, size=0.95, color=self.theme.muted),
+                      self.W - 2 * g.margin)
 
     # -- metric panels ---------------------------------------------------------------------------
     def _axes(self, rect, xlim, ylim, *, show_y: bool, nbins: int):
@@ -212,7 +248,8 @@ class FrameRenderer:
         style_axes(ax, self.theme, self.g.font, show_y=show_y)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
-        ax.locator_params(axis="both" if show_y else "x", nbins=nbins)
+        ax.locator_params(axis="both" if show_y else "x", nbins=min(nbins, tick_bins(rect[2] * self.W, self.g.font,
+                                                                                     xlim)))
         return ax
 
     def _metric_panel(self, panel: MetricPanel):
@@ -246,11 +283,12 @@ class FrameRenderer:
                           [f"{MINUS}\u03c0", f"{MINUS}\u03c0/2", "0", "\u03c0/2", "\u03c0"])
         else:
             ax.set_xlabel("x", labelpad=2)
+        many = panel.many_atoms
         for end in panel.ghosts:
-            draw_ghost(ax, end, th, g.font)
+            draw_ghost(ax, end, th, g.font, many=many, ceiling=panel.ceiling)
         fill = Polygon(np.zeros((2, 2)), closed=True, facecolor=color, alpha=th.fill_alpha, lw=0, animated=True)
         line = Line2D([], [], color=color, lw=2.2, animated=True, solid_joinstyle="round")
-        stems = LineCollection([], colors=color, linewidths=2.6, animated=True)
+        stems = LineCollection([], colors=color, linewidths=1.6 if many else 2.6, animated=True)
         dots = Line2D([], [], ls="none", marker="o", ms=g.font * 0.5, color=color, mec=th.bg, mew=1.0,
                       animated=True, clip_on=False)
         ax.add_patch(fill)
@@ -258,28 +296,69 @@ class FrameRenderer:
         ax.add_collection(stems)
         ax.add_line(dots)
         # only artists that can show something are drawn per frame
-        self.animated.extend(([fill, line] if panel.has_density else []) + ([stems, dots] if panel.has_atoms else []))
+        self.animated.extend(([fill, line] if panel.has_density else []) + ([stems] if panel.has_atoms else [])
+                             + ([dots] if panel.has_atoms and not many else []))
+        clip_mark = self._clip_marks(ax, panel)
 
         def draw(snap: Snapshot) -> None:
+            cut: list[tuple[float, float]] = []  # (x, true height) of every run above the ceiling
             if snap.curve_x.size:
-                fill.set_xy(np.column_stack([snap.curve_x, snap.curve_y]))
-                line.set_data(snap.curve_x[1:-1], snap.curve_y[1:-1])
+                ys = snap.curve_y
+                if panel.ceiling < ys.max(initial=0.0):
+                    cut += _runs_above(snap.curve_x, ys, panel.ceiling)
+                    ys = np.minimum(ys, panel.ceiling)
+                fill.set_xy(np.column_stack([snap.curve_x, ys]))
+                line.set_data(snap.curve_x[1:-1], ys[1:-1])
             else:
                 fill.set_xy(np.zeros((2, 2)))
                 line.set_data([], [])
             if snap.masses.size:
+                heights = np.minimum(snap.masses, panel.ceiling)
+                over = snap.masses > panel.ceiling
+                cut += list(zip(snap.atoms[over].tolist(), snap.masses[over].tolist()))
                 segs = np.zeros((snap.masses.size, 2, 2))
                 segs[:, :, 0] = snap.atoms[:, None]
-                segs[:, 1, 1] = snap.masses
+                segs[:, 1, 1] = heights
                 stems.set_segments(segs)
-                many = snap.masses.size > MANY_ATOMS
-                stems.set_linewidth(1.6 if many else 2.6)
-                dots.set_data(([], []) if many else (snap.atoms, snap.masses))
+                dots.set_data(snap.atoms, heights)
             else:
                 stems.set_segments([])
                 dots.set_data([], [])
+            clip_mark(cut)
 
         return draw
+
+    def _clip_marks(self, ax, panel: MetricPanel):
+        """What marks a cut: a triangle above each run of curve or stem cut at the ceiling, and the highest
+        cut value printed beside its triangle. Returns ``mark(cuts)`` for the frame's [(x, height)]."""
+        g, color = self.g, panel.color
+        if not math.isfinite(panel.ceiling):
+            return lambda cuts: None
+        tri = Line2D([], [], ls="none", marker="^", ms=g.font * 0.55, color=color, mec=self.theme.bg, mew=0.8,
+                     animated=True, clip_on=False, zorder=6)
+        ax.add_line(tri)
+        self.animated.append(tri)
+        value = self._dynamic(0.0, 0.0, size=0.74, color=panel.color)
+        above = panel.ceiling * (1 + 0.45 * (HEADROOM - 1))  # in the headroom band, under the corner label
+        rect = panel.rect
+        x_lo, x_hi = rect[0] * self.W, (rect[0] + rect[2]) * self.W
+
+        def mark(cuts: list[tuple[float, float]]) -> None:
+            if not cuts:
+                tri.set_data([], [])
+                value.text = ""
+                return
+            xs = [x for x, _ in cuts]
+            tri.set_data(xs, [above] * len(xs))
+            x, top = max(cuts, key=lambda c: c[1])
+            px, py = ax.transData.transform((x, above))
+            value.text = "\u2191\u221e" if top >= OFF_SCALE else f"\u2191{num(top)}"
+            width = value.font.getlength(value.text)
+            right = px + 0.6 * g.font + width <= x_hi
+            value.x = int(round(px + 0.6 * g.font if right else max(x_lo, px - 0.6 * g.font - width)))
+            value.y = int(round(self.H - py + 0.35 * g.font))
+
+        return mark
 
     def _sizes(self, masses: np.ndarray, n0: int) -> np.ndarray:
         # marker area proportional to mass; a uniform cloud of n0 points gets the base size
@@ -379,12 +458,13 @@ class FrameRenderer:
             where = "off the simplex" if ps.kind == "simplex" else "out of the family"
             ax.text(1.0, 0.99, f"{' and '.join(ps.left_out)}\nmoves mass\n{where}",
                     transform=ax.transAxes, ha="right", va="top", color=th.muted, fontsize=g.font * 0.74 * PT)
-        ax.plot([e[0] for e in ps.ends], [e[1] for e in ps.ends], ls="none", marker="s", ms=g.font * 0.42,
-                color=th.muted, zorder=3)
+        self._direction(ax, ps)
         markers = []
-        for color in ps.colors:
-            mk = Line2D([], [], ls="none", marker="o", ms=g.font * 0.62, color=color, mec=th.bg, mew=1.4,
-                        animated=True, zorder=4)
+        for i, color in enumerate(ps.colors):
+            # where paths meet (both ends, and wherever they cross) the earlier path's marker is the larger
+            # ring around the later one's, so no marker hides another
+            mk = Line2D([], [], ls="none", marker="o", ms=g.font * (0.62 + 0.34 * (n - 1 - i)), color=color,
+                        mec=th.bg, mew=1.4, animated=True, zorder=4)
             ax.add_line(mk)
             self.animated.append(mk)
             markers.append(mk)
@@ -396,6 +476,39 @@ class FrameRenderer:
                 mk.set_data([x], [y])
 
         return update
+
+    def _direction(self, ax, ps: ParamPanel) -> None:
+        """Start (an open square) and end (a filled one), labelled, and an arrowhead half way along each
+        curve: which way the paths run, at a glance."""
+        th, g = self.theme, self.g
+        (x0, y0), (x1, y1) = ps.ends
+        ax.plot([x0], [y0], ls="none", marker="s", ms=g.font * 0.5, mfc=th.bg, mec=th.fg, mew=1.3, zorder=3)
+        ax.plot([x1], [y1], ls="none", marker="s", ms=g.font * 0.5, color=th.fg, zorder=3)
+        for (x, y), word in (((x0, y0), "start"), ((x1, y1), "end")):
+            px, py = ax.transData.transform((x, y))
+            left, bottom = ax.transAxes.transform((0.0, 0.0))
+            right, top = ax.transAxes.transform((1.0, 1.0))
+            ha = "left" if px < 0.5 * (left + right) else "right"
+            below = py - bottom > 0.3 * (top - bottom)
+            ax.annotate(word, (x, y), xytext=(0.55 * g.font * (1 if ha == "left" else -1), -0.9 * g.font if below
+                                              else 0.55 * g.font), textcoords="offset pixels", ha=ha,
+                        va="center", color=th.fg, fontsize=g.font * 0.74 * PT, zorder=3)
+        for (xs, ys, _), color in zip(ps.curves, ps.colors):
+            ok = np.isfinite(xs) & np.isfinite(ys)
+            if ok.sum() < 5:
+                continue
+            px = ax.transData.transform(np.column_stack([xs[ok], ys[ok]]))
+            arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(px, axis=0).T))])
+            if arc[-1] < 3 * g.font:  # a path too short on screen for an arrow
+                continue
+            i = int(np.searchsorted(arc, 0.5 * arc[-1]))
+            j = int(np.searchsorted(arc, arc[i] + 0.6 * g.font))
+            j = min(j, arc.size - 1)
+            if j <= i:
+                continue
+            a, b = ax.transData.inverted().transform(px[[i, j]])
+            ax.annotate("", xy=tuple(b), xytext=tuple(a), zorder=3,
+                        arrowprops={"arrowstyle": "-|>", "color": color, "lw": 0, "mutation_scale": g.font * 1.1})
 
     def _means(self, ax, ps: ParamPanel):
         g, th = self.g, self.theme
@@ -470,24 +583,60 @@ def render_strip(s: Strip, out) -> None:
             style_axes(ax, theme, font, show_y=False)
             ax.set_xlim(*panel.xlim)
             ax.set_ylim(*panel.ylim)
-            ax.locator_params(axis="x", nbins=4)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=tick_bins(s.cell_w * s.width, font, panel.xlim), steps=STEPS))
             if r < rows - 1:
                 ax.set_xticklabels([])
             if r == 0:
                 ax.set_title(f"t = {t:g}", fontsize=font * 0.95 * PT, color=theme.fg, pad=font * 0.4 * PT)
+            unit = (panel.xlim[1] - panel.xlim[0]) / (s.cell_w * s.width)  # data units per pixel of this cell
             for end in panel.ghosts:
-                draw_ghost(ax, end, theme, font)
-            snap = panel.sampler(float(t))
+                draw_ghost(ax, _restemmed(end, unit), theme, font, many=panel.many_atoms, ceiling=panel.ceiling)
+            snap = _restemmed(panel.sampler(float(t)), unit)
+            cut: list[tuple[float, float]] = []
             if snap.curve_x.size:
-                ax.add_patch(Polygon(np.column_stack([snap.curve_x, snap.curve_y]), closed=True,
+                ys = snap.curve_y
+                if panel.ceiling < ys.max(initial=0.0):
+                    cut += _runs_above(snap.curve_x, ys, panel.ceiling)
+                    ys = np.minimum(ys, panel.ceiling)
+                ax.add_patch(Polygon(np.column_stack([snap.curve_x, ys]), closed=True,
                                      facecolor=panel.color, alpha=theme.fill_alpha, lw=0))
-                ax.plot(snap.curve_x[1:-1], snap.curve_y[1:-1], color=panel.color, lw=1.8)
+                ax.plot(snap.curve_x[1:-1], ys[1:-1], color=panel.color, lw=1.8)
             if snap.masses.size:
-                ax.add_collection(LineCollection([[(x, 0), (x, mm)] for x, mm in zip(snap.atoms, snap.masses)],
-                                                 colors=panel.color, linewidths=2.2))
-                ax.plot(snap.atoms, snap.masses, ls="none", marker="o", ms=font * 0.4, color=panel.color,
-                        clip_on=False)
+                heights = np.minimum(snap.masses, panel.ceiling)
+                cut += [(x, m) for x, m in zip(snap.atoms, snap.masses) if m > panel.ceiling]
+                ax.add_collection(LineCollection([[(x, 0), (x, mm)] for x, mm in zip(snap.atoms, heights)],
+                                                 colors=panel.color, linewidths=1.4 if panel.many_atoms else 2.2))
+                if not panel.many_atoms:
+                    ax.plot(snap.atoms, heights, ls="none", marker="o", ms=font * 0.4, color=panel.color,
+                            clip_on=False)
+            if cut:  # cut at the ceiling: a triangle over each cut, the highest value beside it
+                above = panel.ceiling * (1 + 0.45 * (HEADROOM - 1))
+                ax.plot([x for x, _ in cut], [above] * len(cut), ls="none", marker="^", ms=font * 0.45,
+                        color=panel.color, clip_on=False)
+                x, top = max(cut, key=lambda c: c[1])
+                ax.annotate("\u2191\u221e" if top >= OFF_SCALE else f"\u2191{num(top)}", (x, above),
+                            xytext=(0.5 * font, 0), textcoords="offset pixels", va="center", color=panel.color,
+                            fontsize=font * 0.7 * PT, annotation_clip=False)
     save_figure(fig, out, theme)
+
+
+def _restemmed(snap: Snapshot, unit: float) -> Snapshot:
+    """A snapshot's stems regrouped for a coarser pixel (a filmstrip cell is narrower than a panel)."""
+    if snap.masses.size < 2:
+        return snap
+    atoms, masses = pixel_stems(snap.atoms, snap.masses, unit)
+    return dataclasses.replace(snap, atoms=atoms, masses=masses)
+
+
+STEPS = [1, 2, 2.5, 5, 10]
+
+
+def tick_bins(width_px: float, font: float, lim: tuple[float, float]) -> int:
+    """How many tick intervals fit ``width_px`` without their labels touching: each label is given the
+    width of its longest plausible text ("−10.5" at most) at the tick font, plus a gap."""
+    span = max(abs(lim[0]), abs(lim[1]))
+    digits = len(f"{span:.0f}") + 3  # sign, digits, a decimal point and one decimal
+    return max(2, min(6, int(width_px / ((digits * 0.6 + 1.2) * 0.86 * font))))
 
 
 def render_sweep(data, out, *, size: tuple[int, int], theme: Theme) -> None:

@@ -17,6 +17,7 @@ The artists module draws a Plan and never changes it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from ..paths.base import Path
 GRID = 480  # points across the x range (about 1.5 per pixel); each frame adds the law's own feature points
 GRID2D = 150  # density image resolution per side
 PROBES = (0.0, 0.5, 1.0)  # the times at which a panel decides which artists it needs
+MANY_ATOMS = 24  # a panel whose frames show more stems than this draws thin stems without dots, throughout
 
 Rect = tuple[float, float, float, float]  # (left, bottom, width, height) in figure fractions
 
@@ -63,6 +65,38 @@ THEMES = {
 }
 
 
+CHAR_EM = 0.6  # a generous mean character width of DejaVu Sans, in ems: wrapping never relies on a line
+# being narrower than this (the drawing still shrinks a line that would not fit)
+
+
+def wrap(text: str, chars: float, max_lines: int) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``chars`` characters, at most ``max_lines`` of them
+    (the last one carries the rest, and is shrunk to fit when drawn)."""
+    words = text.split()
+    if not words:
+        return []
+    chars = max(int(chars), 8)
+    lines: list[str] = []
+    for w in words:
+        if lines and len(lines) < max_lines and len(lines[-1]) + 1 + len(w) > chars:
+            lines.append(w)
+        elif lines:
+            lines[-1] += " " + w
+        else:
+            lines.append(w)
+    return lines
+
+
+def panel_colors(metrics: Sequence[str], theme: Theme, palette: str = "metrics") -> list[str]:
+    """Each panel's colour: see :func:`geoanim.rendering.colors.panel_colors`."""
+    from ..options import parse_palette
+    from .colors import panel_colors as choose
+
+    poles = [i for i, m in enumerate(metrics) if get_metric(m).name in ("fisher", "wasserstein")]
+    return choose([theme.color(m) for m in metrics], theme.bg, parse_palette(palette), dark=theme.name == "dark",
+                  first=poles)
+
+
 def rgb(color: str) -> tuple[int, int, int]:
     """'#D55E00' -> (213, 94, 0)."""
     h = color.lstrip("#")
@@ -83,12 +117,28 @@ class Geometry:
     left_param: float
     margin: float
 
+    title_lines: tuple[str, ...] = ()
+    footer_lines: tuple[str, ...] = ()
+
     @classmethod
-    def for_frame(cls, width: int, height: int, n_panels: int) -> Geometry:
-        # font size in pixels: grows with the frame but stays readable on small renders
-        f = float(np.clip(min(height * 0.036, width / n_panels * 0.05), 10.5, 22.0))
-        return cls(width, height, f, header=2.3 * f, top_block=2.75 * f, bottom_block=2.9 * f, gap=3.4 * f,
-                   left_param=3.6 * f, margin=1.2 * f)
+    def for_frame(cls, width: int, height: int, n_panels: int, *, font_scale: float = 1.0, title: str = "",
+                  caption: str = "", title_size: float = 1.2, scale: float = 1.0) -> Geometry:
+        # font size in pixels: grows with the frame but stays readable on small renders (a scaled frame,
+        # a preview, is the unscaled one in miniature, text included)
+        f = float(np.clip(min(height / scale * 0.036, width / scale / n_panels * 0.05), 10.5, 22.0)) \
+            * font_scale * scale
+        margin = 1.2 * f
+        # the headline shares its line with "t = 0.00" at the right; a long one wraps (at most 3 lines)
+        lines = wrap(title, (width - 2 * margin - 6.5 * f) / (CHAR_EM * title_size * f), 3)
+        footer = wrap(caption, (width - 2 * margin) / (CHAR_EM * 0.95 * f), 3)
+        header = 2.3 * f + 1.2 * title_size * f * (len(lines) - 1)
+        bottom = 2.9 * f + (1.25 * 0.95 * f * len(footer) + 0.35 * f if footer else 0.0)
+        return cls(width, height, f, header=header, top_block=2.75 * f, bottom_block=bottom, gap=3.4 * f,
+                   left_param=3.6 * f, margin=margin, title_lines=tuple(lines), footer_lines=tuple(footer))
+
+    def footer_lines_bottom(self, k: int) -> float:
+        """The baseline (pixels from the bottom) of the caption's k-th line counted from the last."""
+        return 0.55 * self.font + k * 1.25 * 0.95 * self.font
 
     def rects(self, n_metric: int, param: bool, y_labels: bool) -> list[Rect]:
         """One axes rectangle per panel, left to right (metric panels, then the parameter panel)."""
@@ -175,12 +225,78 @@ class Snapshot:
         return max(peaks)
 
 
-class Line:
-    """A window on the line: densities sampled on a grid plus each law's own feature points."""
+STEM_REACH = 3.0
+"""Pixels: pieces of mass closer than this to the first piece of their group are drawn as one stem of
+their summed mass (a stem is 2.6 px wide; two stems nearer than that would be read as one, showing the
+taller piece instead of the sum)."""
 
-    def __init__(self, xlim: tuple[float, float]):
+
+def pixel_stems(locs: np.ndarray, masses: np.ndarray, unit: float | None,
+                reach: float = STEM_REACH) -> tuple[np.ndarray, np.ndarray]:
+    """Atoms as the stems a reader sees: pieces within ``reach`` pixels (``unit`` data units per pixel)
+    of the first piece of their group become one stem at their mass-weighted mean with their summed mass.
+
+    A transport plan splits an atom into pieces that start (and end) at one place: drawn apart, each
+    would show a fraction of the mass that is really there. Groups are formed left to right from their
+    first piece, so no group spans more than ``reach`` pixels, however dense the pieces are."""
+    if unit is None or locs.size < 2:
+        return locs, masses
+    order = np.argsort(locs, kind="stable")
+    x, m = locs[order], masses[order]
+    u = x / unit
+    if np.all(np.diff(u) > reach):
+        return x, m
+    starts = [0]
+    first = u[0]
+    for i in range(1, u.size):  # greedy from each group's first piece: bounded width
+        if u[i] - first > reach:
+            starts.append(i)
+            first = u[i]
+    idx = np.asarray(starts)
+    mass = np.add.reduceat(m, idx)
+    centre = np.add.reduceat(m * x, idx) / np.where(mass > 0, mass, 1.0)
+    lone = np.diff(np.append(idx, u.size)) == 1  # a piece on its own keeps its exact place
+    centre[lone] = x[idx[lone]]
+    return centre, mass
+
+
+def close_notches(x: np.ndarray, y: np.ndarray, unit: float | None) -> np.ndarray:
+    """``y`` with every dip narrower than a pixel (``unit`` data units) filled to its lower shoulder.
+
+    A gap in the support a tenth of a pixel wide (W2 between a mixture and a normal near t = 1) would
+    otherwise be drawn as a full-height line by the 2 px outline, though the pixel column holds nearly
+    all of its mass. A point is lifted to min(highest point within a pixel to its left, highest within
+    a pixel to its right): on a slope that is the point itself, at a smooth minimum a sub-pixel amount,
+    so only dips narrower than a pixel change. Peaks are never lowered."""
+    if unit is None or x.size < 3:
+        return y
+    left = y.copy()
+    right = y.copy()
+    k = 1
+    while k < x.size:
+        near = x[k:] - x[:-k] <= unit
+        if not near.any():
+            break
+        left[k:] = np.where(near, np.maximum(left[k:], y[:-k]), left[k:])
+        right[:-k] = np.where(near, np.maximum(right[:-k], y[k:]), right[:-k])
+        k += 1
+    return np.maximum(y, np.minimum(left, right))
+
+
+class Line:
+    """A window on the line: densities sampled on a grid plus each law's own feature points.
+
+    Given the panel's width in pixels, snapshots show what that many pixels can: coincident pieces of
+    mass summed into one stem (:func:`pixel_stems`), dips narrower than a pixel closed (:func:`close_notches`).
+    """
+
+    def __init__(self, xlim: tuple[float, float], px: float | None = None):
         self.xlim = xlim
         self.grid = np.linspace(xlim[0], xlim[1], GRID)
+        self.unit = (xlim[1] - xlim[0]) / px if px else None
+
+    def curve(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return close_notches(x, off_scale(np.asarray(y, dtype=float)), self.unit)
 
     def snapshot(self, d: fam.Distribution, label: str | None = None) -> Snapshot:
         assert isinstance(d, fam.Univariate)
@@ -190,7 +306,7 @@ class Line:
             lo, hi = self.grid[0], self.grid[-1]
             feats = d.feature_points()
             cx = np.union1d(self.grid, feats[(feats > lo) & (feats < hi)])
-            cy = off_scale(np.asarray(d.pdf(cx), dtype=float))
+            cy = self.curve(cx, d.pdf(cx))
             cx = np.concatenate([[cx[0]], cx, [cx[-1]]])
             cy = np.concatenate([[0.0], cy, [0.0]])  # close the polygon on the axis
         if d.kind == "continuous":
@@ -198,7 +314,7 @@ class Line:
         else:
             locs, masses = d.atoms()
             keep = masses > 1e-6 * (masses.max() if masses.size else 1.0)
-            locs, masses = locs[keep], masses[keep]
+            locs, masses = pixel_stems(locs[keep], masses[keep], self.unit)
         return Snapshot(d.describe() if label is None else label, d, locs, masses, cx, cy)
 
 
@@ -266,7 +382,8 @@ class Sampler:
         d = self.path(t)
         if self._curve is not None and 0.0 < t < 1.0 and d.kind == "continuous":
             x, y = self._curve(t)
-            return Snapshot(d.describe(), d, _EMPTY, _EMPTY, x, off_scale(np.asarray(y, dtype=float)))
+            assert isinstance(self.window, Line)
+            return Snapshot(d.describe(), d, _EMPTY, _EMPTY, x, self.window.curve(x, y))
         return self.window.snapshot(d)
 
 
@@ -297,20 +414,30 @@ def x_limits(paths: Sequence[Path], times: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-def y_limit(peaks: np.ndarray) -> float:
-    """One y top for every panel and frame, from the peak of every frame.
+Y_POLICIES = ("auto", "peak")
+HEADROOM = 1.2  # the axes' top over the highest value drawn: room for the panel's corner label
 
-    A path that concentrates (towards a point mass) has unbounded peaks; rather than squash every
-    other frame flat, the top then follows the bulk of the frames and the spike is clipped.
+
+def y_limit(peaks: np.ndarray, policy: str | float = "auto") -> float:
+    """The highest value drawn in every panel and frame (curves and stems above it are cut there and
+    marked), from the peak of every frame.
+
+    ``"auto"``: a path that concentrates (towards a point mass) has unbounded peaks; rather than squash
+    every other frame flat, the ceiling then follows the bulk of the frames and the spike is clipped
+    (and marked). ``"peak"``: the highest peak of all, nothing clipped. A number: that ceiling.
     """
+    if not isinstance(policy, str):
+        return float(policy)
     peaks = peaks[np.isfinite(peaks) & (peaks > 0)]
     if peaks.size == 0:
-        return 1.0
+        return 1.0 / HEADROOM
     top = float(peaks.max())
+    if policy == "peak":
+        return top
     typical = float(np.median(peaks))
     if top > 4.0 * typical:
         top = min(top, 4.0 * typical, float(np.quantile(peaks, 0.9)))
-    return 1.2 * top  # headroom for the label in the panel's corner
+    return top
 
 
 def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -419,10 +546,11 @@ def wants_param(paths: Sequence[Path], requested: bool | None) -> bool:
     return True
 
 
-def param_panel(paths: Sequence[Path], rect: Rect, theme: Theme, aspect: float) -> ParamPanel:
+def param_panel(paths: Sequence[Path], rect: Rect, theme: Theme, aspect: float,
+                colors: Sequence[str] | None = None) -> ParamPanel:
     """The parameter-space panel for these paths (``wants_param`` said there is one)."""
     kind = param_space_kind(paths)
-    colors = tuple(theme.color(p.metric) for p in paths)
+    colors = tuple(colors) if colors is not None else tuple(theme.color(p.metric) for p in paths)
     titles = tuple(p.title for p in paths)
     p0 = paths[0]
     if kind == "means":
@@ -552,6 +680,8 @@ class MetricPanel:
     widest_label: str  # the corner label to fit the font to
     trails: np.ndarray | None = None  # (n, 2, 2): each transported point's straight line
     atom_count: int = 1  # planar: particles of a uniform cloud of this many points get the base size
+    ceiling: float = math.inf  # on the line: curves and stems are cut here, and the cut marked
+    many_atoms: bool = False  # on the line: thin stems without dots, for the whole animation
     vmax: float = 1.0  # planar: the density at the top of this panel's colour scale
 
     @property
@@ -598,23 +728,37 @@ def check_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def plan(paths: Sequence[Path], times: np.ndarray, *, size: tuple[int, int] | None = None, theme: str = "light",
-         param: bool | None = None, title: str | None = None, trails: bool = False) -> Plan:
+         param: bool | None = None, title: str | None = None, trails: bool = False,
+         ylim: str | float = "auto", font_scale: float = 1.0, palette: str = "metrics",
+         caption: str | None = None, scale: float = 1.0) -> Plan:
     """Fix everything that must not change between frames: pixels, limits, samplers, styles."""
     paths = check_paths(paths)
     planar = paths[0].start.dim == 2
     has_param = wants_param(paths, param)
     n_panels = len(paths) + has_param
     width, height = size or default_size(n_panels, planar)
+    if scale != 1.0:  # a preview: the same frame, smaller (the panel-width check saw the unscaled size)
+        width, height = max(160, int(round(width * scale))), max(120, int(round(height * scale)))
     th = THEMES[theme]
-    geo = Geometry.for_frame(width, height, n_panels)
-    rects = geo.rects(len(paths), has_param, y_labels=planar)
     if title is None:
         title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
+    geo = Geometry.for_frame(width, height, n_panels, font_scale=font_scale, title=title, caption=caption or "",
+                             title_size=1.05 if planar else 1.2, scale=scale)
+    rects = geo.rects(len(paths), has_param, y_labels=planar)
+    if rects[0][3] * height < 3 * geo.font:
+        raise ValidationError(f"render: {width}x{height} leaves no room for the panels at this text size "
+                              "(make the frame taller, the title or caption shorter, or lower --font-scale)",
+                              param="font_scale")
     # one data unit the same length on both axes in the plane: the panels' pixel shape sets the limits
     aspect = (rects[0][2] * width) / (rects[0][3] * height)
-    panels = (_plane_panels if planar else _line_panels)(paths, times, rects, th, aspect, trails)
+    if planar:
+        panels = _plane_panels(paths, times, rects, th, aspect, trails)
+    else:
+        panels = _line_panels(paths, times, rects, th, aspect, trails, width, ylim)
+    colors = panel_colors([p.metric for p in paths], th, palette)
+    panels = [dataclasses.replace(p, color=c) for p, c in zip(panels, colors)]
     param_rect = rects[-1]
-    pp = param_panel(paths, param_rect, th, aspect) if has_param else None
+    pp = param_panel(paths, param_rect, th, aspect, colors) if has_param else None
     return Plan(width, height, th, geo, title, times, tuple(panels), pp, planar)
 
 
@@ -622,22 +766,28 @@ def _probe(sampler: Sampler) -> list[Snapshot]:
     return [sampler(t) for t in PROBES]
 
 
-def _line_panels(paths, times, rects, theme, aspect, trails):
+def _line_panels(paths, times, rects, theme, aspect, trails, width, ylim_policy="auto"):
     xlim = x_limits(paths, times)
-    window = Line(xlim)
+    window = Line(xlim, px=rects[0][2] * width)
     samplers = [Sampler(p, window) for p in paths]
+    ts = np.unique(times)
     with np.errstate(all="ignore"):
-        peaks = np.array([s(float(t)).peak for s in samplers for t in np.unique(times)])
-    ylim = (0.0, y_limit(peaks))
+        seen = [[s(float(t)) for t in ts] for s in samplers]
+    peaks = np.array([sn.peak for row in seen for sn in row])
+    ceiling = y_limit(peaks, ylim_policy)
+    ylim = (0.0, HEADROOM * ceiling)
     if not math.isfinite(ylim[1]):
         raise ValidationError(TOO_WIDE)
     panels = []
-    for path, sampler, rect in zip(paths, samplers, rects):
+    for path, sampler, rect, row in zip(paths, samplers, rects, seen):
         probes = _probe(sampler)
+        # one style for the whole animation: the most stems any frame shows decides it
+        stems = max(sn.masses.size for sn in row)
         panels.append(MetricPanel(path, sampler, rect, xlim, ylim, theme.color(path.metric), (probes[0], probes[-1]),
                                   has_density=any(sn.curve_x.size for sn in probes),
-                                  has_atoms=any(sn.masses.size for sn in probes), has_ellipses=False,
-                                  widest_label=max((sn.label for sn in probes), key=len)))
+                                  has_atoms=stems > 0, has_ellipses=False,
+                                  widest_label=max((sn.label for sn in probes), key=len),
+                                  ceiling=ceiling, many_atoms=stems > MANY_ATOMS))
     return panels
 
 
@@ -649,7 +799,7 @@ def _plane_panels(paths, times, rects, theme, aspect, trails):
     # each panel its own colour scale: a density that spreads (an entropic bridge) would fade into the
     # background next to one that stays sharp; the shapes, not the heights, are what panels compare
     peaks = np.array([[s(float(t)).peak for t in ts] for s in samplers])
-    tops = [y_limit(row) / 1.2 if (row > 0).any() else 1.0 for row in peaks]
+    tops = [y_limit(row) if (row > 0).any() else 1.0 for row in peaks]
     panels = []
     for path, sampler, rect, top in zip(paths, samplers, rects, tops):
         probes = _probe(sampler)
