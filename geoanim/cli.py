@@ -325,6 +325,8 @@ def render(
     palette: Annotated[str, typer.Option("--palette", help=_help("palette"))] = D.palette,
     caption: Annotated[str | None, typer.Option("--caption", help=_help("caption"))] = D.caption,
     scale: Annotated[float, typer.Option("--scale", help=_help("scale"))] = D.scale,
+    colors: Annotated[int, typer.Option("--colors", help=_help("colors"))] = D.colors,
+    transparent: Annotated[bool, typer.Option("--transparent", help=_help("transparent"))] = D.transparent,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
     """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""
@@ -335,7 +337,8 @@ def render(
 
     options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
                             hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
-                            trails=trails)
+                            trails=trails, ylim=ylim, font_scale=font_scale, palette=palette, caption=caption,
+                            scale=scale, colors=colors, transparent=transparent)
     if (p is None) != (q is None):
         raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])

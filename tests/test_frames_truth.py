@@ -345,8 +345,50 @@ def test_font_scale_scales_text_and_refuses_what_does_not_fit():
 
 
 def test_tick_labels_fit_their_cells():
-    assert tick_bins(100, 12, (-12.0, 12.0)) == 2
-    assert tick_bins(600, 12, (-12.0, 12.0)) >= 5
+    assert tick_bins(100, 12, (-12.0, 12.0)) == 1
+    assert tick_bins(600, 12, (-12.0, 12.0)) == 6
+
+
+def _no_tick_collisions(fig):
+    r = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [lab.get_window_extent(r) for lab in ax.get_xticklabels() if lab.get_visible() and lab.get_text()
+                 and ax.get_xlim()[0] <= lab.get_position()[0] <= ax.get_xlim()[1]]
+        boxes.sort(key=lambda b: b.x0)
+        for a, b in zip(boxes, boxes[1:]):
+            assert b.x0 - a.x1 >= 2, f"tick labels touch: {a} {b}"
+
+
+@pytest.mark.parametrize("size", [(720, 300), (480, 260)])
+def test_tick_labels_never_collide_in_narrow_panels(size):
+    paths = paths_for("normal(-4, 1)", "normal(4, 1)", ("fisher", "fisher-np", "wfr(2)", "wasserstein"))
+    plan = make_plan(paths, size=(max(size[0], 750), size[1]))
+    fr = FrameRenderer(plan)
+    try:
+        fr.canvas.draw()
+        _no_tick_collisions(fr.fig)
+    finally:
+        fr.close()
+
+
+def test_filmstrip_tick_labels_never_collide(tmp_path):
+    import matplotlib.figure
+
+    seen = []
+    original = matplotlib.figure.Figure.savefig
+
+    def spy(self, *a, **k):
+        self.canvas.draw()
+        _no_tick_collisions(self)
+        seen.append(True)
+        return original(self, *a, **k)
+
+    paths = paths_for("normal(-40, 1)", "normal(40, 1)")
+    import unittest.mock
+
+    with unittest.mock.patch.object(matplotlib.figure.Figure, "savefig", spy):
+        geoanim.render(paths, tmp_path / "s.png", size=(640, 300), strip=6)
+    assert seen
 
 
 def test_preset_caption_drawn(tmp_path):
@@ -382,3 +424,33 @@ def test_quick_preview_recipe_works_for_every_preset():
                               "--set", "scale=0.5", "--set", "frames=8"])
     assert res.exit_code == 0, res.output
     assert "failed" not in res.output
+
+
+def test_readme_gallery_text_reads_at_its_embedded_size():
+    """Every gallery GIF the README embeds shows its text at >= 10 px at the width it is embedded at
+    (GIFs wider than the column are rendered with a larger --font-scale), and no embed is wider than
+    the README column."""
+    import glob
+    import pathlib
+    import re
+
+    from geoanim import presets
+    from geoanim.rendering import panel_count
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    jobs = {}
+    for f in glob.glob(str(root / "presets" / "*.toml")):
+        for job in presets.load_file(f):
+            jobs["outputs/" + job.output] = job
+    embeds = re.findall(r'<img src="(outputs/gallery/[^"]+)" width="(\d+)"', (root / "README.md").read_text())
+    assert len(embeds) >= 25
+    for src, shown in embeds:
+        job = jobs[src]
+        opts = dict(job.options)
+        a, b = geoanim.parse(job.start), geoanim.parse(job.end)
+        paths = [geoanim.geodesic(a, b, m) for m in job.metrics]
+        w, h = (int(v) for v in opts["size"].split("x"))
+        geo = layout.Geometry.for_frame(w, h, panel_count(paths, opts.get("param_space")),
+                                        font_scale=opts.get("font_scale", 1.0))
+        assert int(shown) <= 720, src
+        assert geo.font * int(shown) / w >= 10.0, f"{src}: text {geo.font * int(shown) / w:.1f} px at width {shown}"

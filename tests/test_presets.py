@@ -20,7 +20,8 @@ from geoanim.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-TINY_SET = ["--set", "frames=3", "--set", "hold=0", "--set", "size=900x160"]  # wide enough for six panels
+TINY_SET = ["--set", "frames=3", "--set", "hold=0", "--set", "size=900x160",  # wide enough for six panels
+            "--set", "font_scale=1"]  # (the gallery scales its text for its own sizes)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -60,10 +60,10 @@ def test_gif_metadata_frames_timing_loop(tmp_path):
     out = tmp_path / "a.gif"
     anim = render(paths_for(), out, frames=12, fps=20, hold=0.1, size=(480, 200), easing="linear")
     frames, durations, loop = gif_frames(out)
-    # 12 transition frames + 2 hold frames at each end (0.1 s at 20 fps)
-    assert len(frames) == anim.frames == 16
+    # 12 transition frames; each endpoint held 0.1 s (2 ticks at 20 fps) more, as one longer frame
+    assert len(frames) == anim.frames == 12
     assert frames[0].shape == (200, 480, 3)
-    assert durations == [50] * 16  # 1/20 s is exactly 5 centiseconds
+    assert durations == [150] + [50] * 10 + [150]  # 1/20 s is exactly 5 centiseconds
     assert loop == 0  # loop forever
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
+from ..errors import EncodeError
 from ..options import DEFAULTS, RenderOptions, check_width, parse_size
 from ..paths.base import Path
 
@@ -27,7 +28,7 @@ class Animation:
 
     path: FsPath
     format: str
-    frames: int
+    frames: int  # in the file: a GIF or WebP stores each hold as one frame, an MP4 repeats it
     fps: float
     width: int
     height: int
@@ -59,8 +60,8 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
            hold: float = _D.hold, bounce: bool = _D.bounce, title: str | None = _D.title,
            param_space: bool | None = _D.param_space, strip: int = _D.strip, trails: bool = _D.trails,
            ylim: str | float = _D.ylim, font_scale: float = _D.font_scale, palette: str = _D.palette,
-           caption: str | None = _D.caption, scale: float = _D.scale,
-           progress: bool = False) -> Animation:
+           caption: str | None = _D.caption, scale: float = _D.scale, colors: int = _D.colors,
+           transparent: bool = _D.transparent, progress: bool = False) -> Animation:
     """Render one panel per path, side by side, to ``out`` (.gif, .mp4, .webp or .png filmstrip).
 
     Args:
@@ -85,6 +86,10 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
             a colour-blind reader), "okabe-ito", "tol", or "#RRGGBB,#RRGGBB,..." in panel order.
         caption: a line of text drawn under the panels (wrapped to the frame's width).
         scale: multiply the frame size (``size`` or the default) by this, text and all (0.5: a preview).
+        colors: GIF palette size, 8 to 256 (the transparent entry included): fewer colours, smaller file.
+        transparent: a see-through background: real alpha in WebP and PNG; in GIF, one palette entry for
+            the pixels nothing was drawn on (soft edges are made opaque over the theme's page colour).
+            MP4 has no alpha (EncodeError).
         progress: show a progress bar on stderr (when it is a terminal).
 
     Returns:
@@ -92,18 +97,22 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
 
     Raises:
         ValidationError: an option out of range, paths that do not share endpoints, ...
-        EncodeError: an unsupported format or a path that cannot be written.
+        EncodeError: an unsupported format, a path that cannot be written, a transparent MP4.
     """
     options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
                             hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
                             trails=trails, ylim=ylim, font_scale=font_scale, palette=palette, caption=caption,
-                            scale=scale)
+                            scale=scale, colors=colors, transparent=transparent)
     return render_with(paths, out, options, progress=progress)
 
 
 def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, options: RenderOptions, *,
-                progress: bool = False) -> Animation:
-    """:func:`render` with an already validated :class:`~geoanim.options.RenderOptions`."""
+                progress: bool = False, merge_holds: bool = True) -> Animation:
+    """:func:`render` with an already validated :class:`~geoanim.options.RenderOptions`.
+
+    ``merge_holds=False`` encodes every timeline frame, equal neighbours too, at a constant rate (the
+    behaviour before holds became one long frame; bench/gif_size.py compares the two).
+    """
     from . import easing as easing_mod
     from . import encode, layout
 
@@ -112,6 +121,8 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
         out = FsPath(tempfile.mkdtemp(prefix="geoanim-")) / "animation.gif"
     out = FsPath(out)
     fmt = encode.output_format(out)
+    if options.transparent and fmt == ".mp4":
+        raise EncodeError(encode.NO_MP4_ALPHA)
     encode.check_writable(out)
     if fmt == ".gif":
         encode.gif_delay_check(options.fps)
@@ -121,7 +132,8 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
         check_width(*options.size, panel_count(paths, options.param_space))
     plan = layout.plan(paths, times, size=options.size, theme=options.theme, param=options.param_space,
                        title=options.title, trails=options.trails, ylim=options.ylim, font_scale=options.font_scale,
-                       palette=options.palette, caption=options.caption, scale=options.scale)
+                       palette=options.palette, caption=options.caption, scale=options.scale,
+                       transparent=options.transparent)
 
     from .artists import FrameRenderer, render_strip
 
@@ -133,13 +145,17 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
 
     fr = FrameRenderer(plan)
     th = plan.theme
-    spec = encode.VideoSpec(plan.width, plan.height, options.fps, layout.rgb(th.bg), (layout.rgb(th.fg),
-                                                                                       layout.rgb(th.muted)))
+    spec = encode.VideoSpec(plan.width, plan.height, options.fps, layout.rgb(th.bg),
+                            (layout.rgb(th.fg), layout.rgb(th.muted)), colors=options.colors,
+                            transparent=options.transparent)
+    # a hold is one frame drawn once: GIF and WebP store it with a long delay, MP4 repeats it
+    ts, repeats = layout.runs(times) if merge_holds else (times, None)
     passes = 2 if fmt == ".gif" else 1
-    bar = _progress(len(times) * passes) if progress else None
+    bar = _progress(len(ts) * passes) if progress else None
     try:
-        n = encode.write_video(out, spec, lambda: (fr.frame(float(t)) for t in times),
-                               on_frame=bar.advance if bar else None)
+        n = encode.write_video(out, spec, lambda: (fr.frame(float(t)) for t in ts),
+                               on_frame=bar.advance if bar else None,
+                               repeats=None if repeats is None else [int(k) for k in repeats])
     finally:
         fr.close()
         if bar:

@@ -20,7 +20,7 @@ matplotlib.use("Agg", force=False)
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap, to_rgb  # noqa: E402
+from matplotlib.colors import ListedColormap, to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
@@ -42,7 +42,16 @@ from .layout import (  # noqa: E402
     rgb,
 )
 
-DENSITY_LEVELS = 8  # planar densities are drawn in flat bands: iso-density contours that GIFs compress well
+DENSITY_BANDS = (0.04, 0.14, 0.30, 0.52, 0.78)
+"""Where each band of a planar density begins, as fractions of the panel's top density: flat bands (iso-density
+contours, which GIFs compress well) evenly spaced in the square root of the density, so the tails show (the
+faintest band reaches a normal's 2.5-sigma ellipse) and the peak stands out. Five: seven made the default
+2-D GIF 13% larger, for no shape a reader sees better."""
+BAND_ALPHAS = (0.15, 0.32, 0.50, 0.68, 0.85)  # each band's opacity over the background
+OUTLINE = (1 - math.exp(-2.0),)
+"""Around a density that is not a normal, one thin outline holding the mass of a normal's 2-sigma ellipse (drawn
+as thin): where the mass is, at a glance (a second, at 1 sigma, doubles every ring-shaped law's outline)."""
+MANY_DOTS = 120  # planar clouds of more points than this draw their dots without a rim
 
 
 def exact_canvas(width: int, height: int, facecolor: str) -> tuple[Figure, FigureCanvasAgg]:
@@ -103,7 +112,16 @@ class DynamicText:
             return
         a = alpha[cy0 - y0: cy1 - y0, cx0 - x0: cx1 - x0, None]
         region = frame[cy0:cy1, cx0:cx1, :3]
-        region[...] = (region * (1.0 - a) + self.color * a + 0.5).astype(np.uint8)
+        below = frame[cy0:cy1, cx0:cx1, 3:]
+        if below.min() == 255:
+            region[...] = (region * (1.0 - a) + self.color * a + 0.5).astype(np.uint8)
+            return
+        # over a transparent background: "over" in straight alpha (Agg's own buffer convention), so
+        # the glyphs' soft edges carry their own colour at partial alpha, not a blend with the page
+        under = below / np.float32(255.0) * (1.0 - a)
+        out = a + under
+        region[...] = ((self.color * a + region * under) / np.maximum(out, 1e-6) + 0.5).astype(np.uint8)
+        below[...] = (out * 255.0 + 0.5).astype(np.uint8)
 
 
 PT = 72.0 / 100.0  # points per pixel at dpi 100
@@ -122,7 +140,7 @@ def _runs_above(x: np.ndarray, y: np.ndarray, ceiling: float) -> list[tuple[floa
 
 def style_axes(ax, theme: Theme, font: float, *, show_y: bool) -> None:
     """Open axes in the theme's colours; tick labels at 0.86 and axis labels at 0.9 of the font (px)."""
-    ax.set_facecolor(theme.bg)
+    ax.set_facecolor(theme.face)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.spines["left"].set_visible(show_y)
@@ -161,7 +179,7 @@ def save_figure(fig: Figure, out, theme: Theme) -> None:
     target = check_writable(out)
     tmp = AtomicOutput(target, target.suffix.lower())
     try:
-        fig.savefig(tmp.tmp, format=target.suffix.lower().lstrip("."), facecolor=theme.bg, dpi=100)
+        fig.savefig(tmp.tmp, format=target.suffix.lower().lstrip("."), facecolor=theme.face, dpi=100)
         tmp.commit()
     finally:
         tmp.discard()
@@ -188,6 +206,20 @@ def caption(t: float, path) -> str:
     return f"travelled {num(t * length)} of {num(length)}"
 
 
+def _iso_lines(gx: np.ndarray, gy: np.ndarray, image: np.ndarray, levels: list[float]) -> list[np.ndarray]:
+    """The contours of a density image at each level, each level's pieces as one (n, 2) array of points
+    separated by NaN rows (one Line2D draws them all); contourpy is matplotlib's own contouring engine."""
+    import contourpy
+
+    z = np.nan_to_num(image, nan=0.0, posinf=np.finfo(float).max, neginf=0.0)
+    gen = contourpy.contour_generator(gx, gy, z, line_type=contourpy.LineType.ChunkCombinedNan)
+    out = []
+    for level in levels:
+        points = gen.lines(level)[0][0]
+        out.append(points if points is not None else np.empty((0, 2)))
+    return out
+
+
 class FrameRenderer:
     """Draws the frames of a Plan; ``frame(t)`` returns a zero-copy RGBA buffer."""
 
@@ -195,7 +227,7 @@ class FrameRenderer:
         self.plan = plan
         self.theme, self.g = plan.theme, plan.geometry
         self.W, self.H = plan.width, plan.height
-        self.fig, self.canvas = exact_canvas(self.W, self.H, self.theme.bg)
+        self.fig, self.canvas = exact_canvas(self.W, self.H, self.theme.face)
         self.animated: list = []
         self.texts: list[DynamicText] = []
         self.updates: list = []  # per panel: update(snapshot, t)
@@ -248,8 +280,10 @@ class FrameRenderer:
         style_axes(ax, self.theme, self.g.font, show_y=show_y)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
-        ax.locator_params(axis="both" if show_y else "x", nbins=min(nbins, tick_bins(rect[2] * self.W, self.g.font,
-                                                                                     xlim)))
+        ax.locator_params(axis="both" if show_y else "x", nbins=nbins)
+        # (a log axis replaces this locator with its own)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=min(nbins, tick_bins(rect[2] * self.W, self.g.font, xlim)),
+                                               steps=STEPS))
         return ax
 
     def _metric_panel(self, panel: MetricPanel):
@@ -361,16 +395,32 @@ class FrameRenderer:
         return mark
 
     def _sizes(self, masses: np.ndarray, n0: int) -> np.ndarray:
-        # marker area proportional to mass; a uniform cloud of n0 points gets the base size
+        # marker area proportional to mass; a uniform cloud of n0 points gets the base size; a dot holding
+        # the mass of hundreds (a cloud shrinking to a point) stops at a few fonts across
         base = (self.g.font * 0.42) ** 2 * max(0.25, min(4.0, 60.0 / max(n0, 1)))
-        return base * masses * n0
+        return np.minimum(base * masses * n0, (2.5 * self.g.font) ** 2)
 
     def _plane_artists(self, ax, panel: MetricPanel):
+        from .layout import Plane, mass_levels, trail_style
+
         th, color, n0 = self.theme, panel.color, panel.atom_count
+        window = panel.sampler.window
+        assert isinstance(window, Plane)
+        gx, gy = window.xy[0, :, 0], window.xy[:, 0, 1]
+        # outlines holding a normal's 1- and 2-sigma masses, around densities that are not normals; not
+        # where an end's density is unbounded at its support's edge (Dirichlet with some a_i < 1): most of
+        # the mass then hugs the edge, and so would the outlines
+        outlined = panel.has_density and not any(end.image is not None and end.bulk is not None
+                                                 and end.bulk() is not None for end in panel.ghosts)
         if panel.trails is not None:
-            ax.add_collection(LineCollection(panel.trails, colors=color, linewidths=0.7, alpha=0.3, zorder=1))
+            alpha, width = trail_style(len(panel.trails))
+            ax.add_collection(LineCollection(list(panel.trails), colors=color, linewidths=width * PT, alpha=alpha,
+                                             zorder=1))
         for end in panel.ghosts:  # faint ghosts of both endpoints
-            for e in end.ellipses:
+            ghost_lines = list(end.ellipses)
+            if outlined and end.image is not None and not ghost_lines:  # where a normal has its ellipses
+                ghost_lines = _iso_lines(gx, gy, end.image, mass_levels(end.image, OUTLINE))
+            for e in ghost_lines:
                 ax.plot(e[:, 0], e[:, 1], color=th.ghost, lw=1.0, ls=(0, (3, 2.5)), zorder=1)
             if end.masses.size:
                 ax.scatter(end.atoms[:, 0], end.atoms[:, 1], s=self._sizes(end.masses, len(end.masses)) * 0.6,
@@ -382,28 +432,43 @@ class FrameRenderer:
             for i, (x, y) in enumerate(outline[:-1]):
                 ax.annotate(f"w{i + 1}", (x, y), xytext=(0, 5 if y > outline[:, 1].min() else -12),
                             textcoords="offset points", ha="center", color=th.muted, fontsize=self.g.font * 0.8 * PT)
-        # transparent at zero density (the ghosts stay visible), opaque colour at the top
+        # the density in flat bands of one hue, transparent below the first (the ghosts stay visible): the
+        # image holds the square root of density over the panel's top, interpolated bilinearly before the
+        # colours are looked up, so the bands' edges are smooth curves at the frame's own pixels
         c = to_rgb(color)
-        cmap = LinearSegmentedColormap.from_list(f"geoanim-{panel.path.metric}", [(*c, 0.0), (*c, 0.85)])
-        image = ax.imshow(np.zeros((2, 2)), extent=(*panel.xlim, *panel.ylim), origin="lower", cmap=cmap, vmin=0.0,
-                          vmax=1.0, interpolation="nearest", aspect="auto", animated=True, zorder=0)
+        u = (np.arange(256) + 0.5) / 256
+        band = np.searchsorted(np.sqrt(DENSITY_BANDS), u, side="right")
+        opacity = np.concatenate([[0.0], BAND_ALPHAS])[band]
+        cmap = ListedColormap([(*c, a) for a in opacity], name=f"geoanim-{panel.path.metric}")
+        dx, dy = (gx[-1] - gx[0]) / max(gx.size - 1, 1), (gy[-1] - gy[0]) / max(gy.size - 1, 1)
+        image = ax.imshow(np.zeros((2, 2)), extent=(gx[0] - dx / 2, gx[-1] + dx / 2, gy[0] - dy / 2, gy[-1] + dy / 2),
+                          origin="lower", cmap=cmap, vmin=0.0, vmax=1.0, interpolation="bilinear",
+                          interpolation_stage="data", aspect="auto", animated=True, zorder=0)
+        # a normal's 1- and 2-sigma ellipses; around any other density, the outlines holding as much mass
         lines = [Line2D([], [], color=color, lw=lw, animated=True, zorder=3) for lw in (1.8, 1.0)]
         for ln in lines:
             ax.add_line(ln)
+        # a rim in the background colour parts touching dots; not on clouds of many small dots, where it
+        # would be most of each dot (and triple the time Agg takes to draw them)
         dots = ax.scatter(np.zeros(0), np.zeros(0), s=np.zeros(0), color=color, edgecolors=th.bg,
-                          linewidths=0.4, animated=True, zorder=4)
-        self.animated.extend(([image] if panel.has_density else []) + (lines if panel.has_ellipses else [])
+                          linewidths=0.4 if n0 <= MANY_DOTS else 0.0, animated=True, zorder=4)
+        self.animated.extend(([image] if panel.has_density else [])
+                             + (lines if panel.has_ellipses or outlined else [])
                              + ([dots] if panel.has_atoms else []))
-        vmax = panel.vmax
+        scale = 1.0 / panel.vmax
 
         def draw(snap: Snapshot) -> None:
+            outlines: list[np.ndarray] = list(snap.ellipses)
             if snap.image is not None:
-                levels = np.floor(np.clip(snap.image / vmax, 0, 1) * DENSITY_LEVELS) / DENSITY_LEVELS
-                image.set_data(levels)
+                with np.errstate(invalid="ignore"):
+                    image.set_data(np.sqrt(np.clip(np.nan_to_num(snap.image * scale), 0.0, 1.0)))
+                if outlined and not outlines:
+                    outlines = [np.empty((0, 2)), *_iso_lines(gx, gy, snap.image, mass_levels(snap.image, OUTLINE))]
             else:
                 image.set_data(np.zeros((2, 2)))
-            for ln, e in zip(lines, snap.ellipses or ((), ())):
-                if len(e):
+            for i, ln in enumerate(lines):
+                e = outlines[i] if i < len(outlines) else None
+                if e is not None and len(e):
                     ln.set_data(e[:, 0], e[:, 1])
                 else:
                     ln.set_data([], [])
@@ -463,7 +528,8 @@ class FrameRenderer:
         for i, color in enumerate(ps.colors):
             # where paths meet (both ends, and wherever they cross) the earlier path's marker is the larger
             # ring around the later one's, so no marker hides another
-            mk = Line2D([], [], ls="none", marker="o", ms=g.font * (0.62 + 0.34 * (n - 1 - i)), color=color,
+            step = min(0.34, 0.75 / max(n - 1, 1))  # the rings together never grow past 1.4 fonts
+            mk = Line2D([], [], ls="none", marker="o", ms=g.font * (0.62 + step * (n - 1 - i)), color=color,
                         mec=th.bg, mew=1.4, animated=True, zorder=4)
             ax.add_line(mk)
             self.animated.append(mk)
@@ -484,7 +550,9 @@ class FrameRenderer:
         (x0, y0), (x1, y1) = ps.ends
         ax.plot([x0], [y0], ls="none", marker="s", ms=g.font * 0.5, mfc=th.bg, mec=th.fg, mew=1.3, zorder=3)
         ax.plot([x1], [y1], ls="none", marker="s", ms=g.font * 0.5, color=th.fg, zorder=3)
-        for (x, y), word in (((x0, y0), "start"), ((x1, y1), "end")):
+        left, right = ax.transAxes.transform((0.0, 0.0))[0], ax.transAxes.transform((1.0, 1.0))[0]
+        words = (("start", "end") if right - left > 14 * g.font else ())  # a narrow panel keeps just the squares
+        for (x, y), word in zip(((x0, y0), (x1, y1)), words):
             px, py = ax.transData.transform((x, y))
             left, bottom = ax.transAxes.transform((0.0, 0.0))
             right, top = ax.transAxes.transform((1.0, 1.0))
@@ -511,12 +579,26 @@ class FrameRenderer:
                         arrowprops={"arrowstyle": "-|>", "color": color, "lw": 0, "mutation_scale": g.font * 1.1})
 
     def _means(self, ax, ps: ParamPanel):
+        """Each path's mean trajectory with its direction, the ends' 1-sigma ellipses once (dashed grey, as
+        the metric panels' ghosts), each path's half-way ellipse faintly, and per frame only each path's
+        current ellipse and mean."""
         g, th = self.g, self.theme
+        n = len(ps.curves)
+        ends = next((ells for ells in ps.ellipses if ells), ())
+        for e in (ends[0], ends[-1]) if ends else ():
+            ax.plot(e[:, 0], e[:, 1], color=th.ghost, lw=1.2, ls=(0, (3, 2.5)), zorder=1)
+        for i, ((xs, ys, _), ells, color) in enumerate(zip(ps.curves, ps.ellipses, ps.colors)):
+            # earlier paths are drawn wider, so a later path along the same curve leaves them visible
+            ax.plot(xs, ys, color=color, lw=(1.8 + 0.9 * (n - 1 - i)) * g.font / 14, zorder=2,
+                    solid_capstyle="round")
+            if len(ells) == 3:
+                ax.plot(ells[1][:, 0], ells[1][:, 1], color=color, lw=0.9, alpha=0.4, zorder=2)
+        self._direction(ax, ps)
+        if ps.left_out:
+            ax.text(1.0, 0.99, f"{' and '.join(ps.left_out)}\nleave{'s' * (len(ps.left_out) == 1)} the normals",
+                    transform=ax.transAxes, ha="right", va="top", color=th.muted, fontsize=g.font * 0.74 * PT)
         markers = []
-        for (xs, ys, _), ells, color in zip(ps.curves, ps.ellipses, ps.colors):
-            ax.plot(xs, ys, color=color, lw=2.0, zorder=2)
-            for e in ells:
-                ax.plot(e[:, 0], e[:, 1], color=color, lw=0.9, alpha=0.45, zorder=2)
+        for color in ps.colors:
             ell = Line2D([], [], color=color, lw=2.0, animated=True, zorder=4)
             mk = Line2D([], [], ls="none", marker="o", ms=g.font * 0.55, color=color, mec=th.bg, mew=1.2,
                         animated=True, zorder=5)
@@ -567,7 +649,7 @@ class FrameRenderer:
 def render_strip(s: Strip, out) -> None:
     """A static filmstrip for papers: one row per metric, k snapshots from t=0 to t=1."""
     plan, theme, font = s.plan, s.plan.theme, s.font
-    fig, _ = exact_canvas(s.width, s.height, theme.bg)
+    fig, _ = exact_canvas(s.width, s.height, theme.face)
     rows = len(plan.panels)
     fig.text(s.left, 1 - (font * 1.3) / s.height, plan.title, fontsize=font * 1.15 * PT, color=theme.fg, va="center")
     for r, panel in enumerate(plan.panels):
@@ -628,15 +710,16 @@ def _restemmed(snap: Snapshot, unit: float) -> Snapshot:
     return dataclasses.replace(snap, atoms=atoms, masses=masses)
 
 
-STEPS = [1, 2, 2.5, 5, 10]
+STEPS = [1, 2, 5, 10]  # no 2.5: its labels carry a decimal more
 
 
 def tick_bins(width_px: float, font: float, lim: tuple[float, float]) -> int:
-    """How many tick intervals fit ``width_px`` without their labels touching: each label is given the
-    width of its longest plausible text ("−10.5" at most) at the tick font, plus a gap."""
+    """How many tick intervals fit ``width_px`` without their labels touching: the labels (one more than
+    the intervals) are each given the width of the longest plausible text ("−10.5") at the tick font,
+    plus a gap."""
     span = max(abs(lim[0]), abs(lim[1]))
     digits = len(f"{span:.0f}") + 3  # sign, digits, a decimal point and one decimal
-    return max(2, min(6, int(width_px / ((digits * 0.6 + 1.2) * 0.86 * font))))
+    return max(1, min(6, int(width_px / ((digits * 0.6 + 1.2) * 0.86 * font)) - 1))
 
 
 def render_sweep(data, out, *, size: tuple[int, int], theme: Theme) -> None:

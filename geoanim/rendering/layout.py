@@ -17,6 +17,7 @@ The artists module draws a Plan and never changes it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import math
@@ -31,7 +32,8 @@ from ..paths import get_metric
 from ..paths.base import Path
 
 GRID = 480  # points across the x range (about 1.5 per pixel); each frame adds the law's own feature points
-GRID2D = 150  # density image resolution per side
+GRID2D = 150  # density image samples along the window's longer side (about one per 2 pixels)
+GRID2D_MIN = 40  # and at least this many along the shorter
 PROBES = (0.0, 0.5, 1.0)  # the times at which a panel decides which artists it needs
 MANY_ATOMS = 24  # a panel whose frames show more stems than this draws thin stems without dots, throughout
 
@@ -52,11 +54,23 @@ class Theme:
     ghost: str
     grid: str
     fill_alpha: float
+    transparent: bool = False  # the figure and axes unpainted: the page shows through (GIF, WebP, PNG)
 
     def color(self, metric: str) -> str:
         """The metric's own colour (declared with the metric: Okabe-Ito, safe for colour-vision deficiencies)."""
         light, dark = get_metric(metric).panel_colors()
         return light if self.name == "light" else dark
+
+    @property
+    def face(self) -> str:
+        """What the figure and axes are painted with: ``bg``, or nothing when transparent. Everything else
+        drawn in ``bg`` (the rims that part a dot from its line) keeps it, so a transparent frame laid on
+        ``bg`` is the opaque frame."""
+        return "none" if self.transparent else self.bg
+
+    def see_through(self) -> Theme:
+        """This theme over a transparent background."""
+        return dataclasses.replace(self, transparent=True)
 
 
 THEMES = {
@@ -179,6 +193,19 @@ def timeline(transition_frames: int, *, fps: float, hold: float = 0.0, bounce: b
     if bounce:
         parts.append(ts[-2:0:-1])
     return np.concatenate(parts)
+
+
+def runs(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive equal entries of a timeline merged: (each distinct t, how many frames it lasts).
+
+    A hold is one frame shown for ``hold`` seconds: drawn and encoded once, with a long delay
+    where the format has per-frame delays (GIF, WebP).
+    """
+    times = np.asarray(times, dtype=float)
+    if times.size == 0:
+        return times, np.zeros(0, dtype=int)
+    starts = np.flatnonzero(np.concatenate([[True], times[1:] != times[:-1]]))
+    return times[starts], np.diff(np.append(starts, times.size))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,16 +346,36 @@ class Line:
 
 
 class Plane:
-    """A window in the plane: densities as an image on a GRID2D x GRID2D grid, atoms, normals' ellipses."""
+    """A window in the plane: densities as an image on a grid (GRID2D samples along the longer side, as
+    many per unit along the shorter), atoms, normals' ellipses.
 
-    def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float]):
+    Given the panel's width in pixels (``px``), snapshots show what that many pixels can: atoms that
+    land in one pixel are one dot of their summed mass (:func:`pixel_atoms`). A window made
+    :meth:`for_path` of a path between two point clouds labels the clouds met on the way with both
+    ends' counts (:func:`cloud_label`).
+    """
+
+    def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float], px: float | None = None):
         self.xlim, self.ylim = xlim, ylim
-        gx, gy = np.linspace(xlim[0], xlim[1], GRID2D), np.linspace(ylim[0], ylim[1], GRID2D)
+        self.unit = (xlim[1] - xlim[0]) / px if px else None
+        self.ends: tuple[int, int] | None = None
+        w, h = xlim[1] - xlim[0], ylim[1] - ylim[0]
+        nx, ny = (GRID2D, max(GRID2D_MIN, round(GRID2D * h / w))) if w >= h else \
+            (max(GRID2D_MIN, round(GRID2D * w / h)), GRID2D)
+        gx, gy = np.linspace(xlim[0], xlim[1], nx), np.linspace(ylim[0], ylim[1], ny)
         X, Y = np.meshgrid(gx, gy)
         self.xy = np.stack([X, Y], axis=-1)
         # each grid point's cell (half way to its neighbours), for laws that give their mean density
         # over a cell: pieces narrower than a pixel would otherwise fall between the samples
         self.edges = (_cell_edges(gx), _cell_edges(gy))
+
+    def for_path(self, path: Path) -> Plane:
+        """This window for one path: one between two point clouds gets its ends' counts for the labels."""
+        if not (_is_cloud(path.start) and _is_cloud(path.end)):
+            return self
+        window = copy.copy(self)
+        window.ends = (_cloud_size(path.start), _cloud_size(path.end))
+        return window
 
     def snapshot(self, d: fam.Distribution, label: str | None = None) -> Snapshot:
         assert isinstance(d, fam.Multivariate)
@@ -339,11 +386,79 @@ class Plane:
             if not image.any():
                 image = None
         atoms, masses = d.atoms2d()
+        if label is None:
+            label = cloud_label(*self.ends, masses.size) if self.ends and _is_cloud(d) else d.describe()
+        atoms, masses = pixel_atoms(atoms, masses, self.unit, (self.xlim[0], self.ylim[0]))
         ellipses: tuple[np.ndarray, ...] = ()
         if isinstance(d, fam.MVNormal):
             ellipses = (ellipse(d.mu, d.sigma, 1.0), ellipse(d.mu, d.sigma, 2.0))
-        return Snapshot(d.describe() if label is None else label, d, atoms, masses, image=image, ellipses=ellipses,
+        return Snapshot(label, d, atoms, masses, image=image, ellipses=ellipses,
                         bulk=None if image is None else functools.partial(d.bulk, self.xy))
+
+
+def _is_cloud(d: fam.Distribution) -> bool:
+    """A cloud of points of total mass 1 (one whose label is its count, not its mass)."""
+    return isinstance(d, (fam.Points2D, fam.Samples))
+
+
+def _cloud_size(d: fam.Distribution) -> int:
+    assert isinstance(d, fam.Multivariate)
+    return len(d.atoms2d()[1])
+
+
+def cloud_label(n_start: int, n_end: int, pieces: int) -> str:
+    """The corner label of a cloud on a path between clouds of ``n_start`` and ``n_end`` points: the
+    ends' counts throughout, and on the way the pieces of mass the path has cut them into (a W2 plan
+    splits a point whose mass goes to two places: 150 points to 200 make some 300 pieces)."""
+    ends = f"{n_start} point{'s' * (n_start != 1)}" if n_start == n_end else f"{n_start} \u2192 {n_end} points"
+    return ends if pieces in (n_start, n_end) else f"{pieces} pieces, {ends}"
+
+
+def pixel_atoms(atoms: np.ndarray, masses: np.ndarray, unit: float | None,
+                origin: tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Atoms as the dots a reader sees: those in one pixel cell (``unit`` data units a side, the grid
+    starting at ``origin``) become one atom of their summed mass at their mass-weighted mean.
+
+    A transport plan splits a point's mass into pieces that start (and end) at one place: drawn
+    apart, the dots would overlap and show the heaviest piece, not the mass that is there. An atom
+    alone in its cell keeps its exact place."""
+    if unit is None or masses.size < 2:
+        return atoms, masses
+    cells = np.floor((atoms - np.asarray(origin)) / unit)
+    cells -= cells.min(axis=0)
+    span = cells.max(axis=0) + 1
+    if not np.all(np.isfinite(span)) or span[0] * span[1] > 2.0 ** 62:
+        return atoms, masses  # atoms far outside the window: nothing there is drawn anyway
+    key = cells[:, 0].astype(np.int64) * int(span[1]) + cells[:, 1].astype(np.int64)
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    if uniq.size == key.size:
+        return atoms, masses
+    mass = np.bincount(inverse, weights=masses, minlength=uniq.size)
+    safe = np.where(mass > 0, mass, 1.0)
+    centre = np.stack([np.bincount(inverse, weights=masses * atoms[:, k], minlength=uniq.size) / safe
+                       for k in (0, 1)], axis=1)
+    first = np.zeros(uniq.size, dtype=np.intp)
+    first[inverse[::-1]] = np.arange(key.size)[::-1]  # each cell's first atom
+    lone = (counts == 1) | (mass <= 0)
+    centre[lone] = atoms[first[lone]]
+    return centre, mass
+
+
+SIGMA_MASSES = (1 - math.exp(-0.5), 1 - math.exp(-2.0))
+"""The mass inside a planar normal's 1- and 2-sigma ellipses (0.39, 0.86): the outlines drawn around any
+other density hold these fractions of its mass, so they read like a normal's ellipses."""
+
+
+def mass_levels(image: np.ndarray, fractions: Sequence[float] = SIGMA_MASSES) -> list[float]:
+    """The density levels whose regions {density >= level} hold these fractions of an image's mass (on
+    a grid of equal cells; the smallest regions that hold them). Empty for an image with no mass."""
+    v = image[np.isfinite(image) & (image > 0)]
+    if v.size == 0:
+        return []
+    v = np.sort(v)[::-1]
+    c = np.cumsum(v)
+    idx = np.minimum(np.searchsorted(c, np.asarray(fractions, dtype=float) * c[-1]), v.size - 1)
+    return [float(v[i]) for i in idx]
 
 
 def _cell_edges(g: np.ndarray) -> np.ndarray:
@@ -441,6 +556,8 @@ def y_limit(peaks: np.ndarray, policy: str | float = "auto") -> float:
 
 
 def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The box every panel and frame fits in: each law's 2.6-sigma box (just past where the density's faintest
+    band ends, see artists.DENSITY_BANDS) or its points, and a dot's room around them."""
     lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
     for path in paths:
         for t in np.linspace(0, 1, 21):
@@ -449,7 +566,7 @@ def plane_limits(paths: Sequence[Path]) -> tuple[tuple[float, float], tuple[floa
             a, b = d.box(2.6)
             lo, hi = np.minimum(lo, a), np.maximum(hi, b)
     span = np.maximum(hi - lo, 1e-9)
-    pad = 0.08 * span.max()
+    pad = 0.04 * span.max()
     lo, hi = lo - pad, hi + pad
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
@@ -475,8 +592,9 @@ class ParamPanel:
     """The parameter-space panel: one curve per path, and where each path is at t.
 
     kind: "normal" (the (mean, std) half-plane), "simplex" (3 categories), "means" (normals in
-    the plane: each path's mean trajectory with 1-sigma ellipses along it) or "family" (two laws of
-    one two-parameter family: its own parameters, see geoanim.families.space).
+    the plane: each path's mean trajectory, the 1-sigma ellipses of the ends and of each path half
+    way) or "family" (two laws of one two-parameter family: its own parameters, see
+    geoanim.families.space).
     """
 
     kind: str
@@ -492,7 +610,8 @@ class ParamPanel:
     coords: Callable[[fam.Distribution], tuple[float, float]] | None = None  # a point's place in this panel
     ends: tuple[tuple[float, float], ...] = ()  # start and end markers
     vertex_labels: tuple[str, ...] = ()
-    ellipses: tuple[tuple[np.ndarray, ...], ...] = ()  # "means": per path, 1-sigma ellipses at a few t
+    ellipses: tuple[tuple[np.ndarray, ...], ...] = ()  # "means": per path, 1-sigma ellipses at t = 0, 0.5, 1
+    # (at t = 0 and 1 only, for a path that leaves the normals)
     xlog: bool = False  # "family": log axes (gamma's shape and rate)
     ylog: bool = False
 
@@ -641,21 +760,37 @@ def _family_panel(paths: Sequence[Path], rect: Rect, colors, titles) -> ParamPan
 
 
 def _means_panel(paths: Sequence[Path], rect: Rect, colors, titles, aspect: float) -> ParamPanel:
+    """Each path's mean trajectory (left out where the path leaves the normals), the endpoints' and each
+    path's half-way 1-sigma ellipse; limits that hold every frame's 1-sigma ellipse (mean +- the square
+    roots of the covariance's diagonal bound it exactly)."""
     ts = np.linspace(0, 1, 121)
-    curves, ells = [], []
+    p, q = paths[0].start, paths[0].end
+    assert isinstance(p, fam.MVNormal) and isinstance(q, fam.MVNormal)
+    curves, boxes = [], [ellipse(p.mu, p.sigma), ellipse(q.mu, q.sigma)]
+    ells: list[tuple[np.ndarray, ...]] = []
     for path in paths:
-        means = [d.mean for d in (path(float(t)) for t in ts) if isinstance(d, fam.MVNormal)]
-        c = np.array(means or [[np.nan, np.nan]])
+        points = [path(float(t)) for t in ts]
+        normals = [d for d in points if isinstance(d, fam.MVNormal)]
+        if len(normals) < len(points):  # WFR cells, a mixture: no mean trajectory, only the ends' ellipses
+            curves.append((np.full(ts.size, np.nan), np.full(ts.size, np.nan), False))
+            ells.append((boxes[0], boxes[1]))
+            continue
+        c = np.array([d.mu for d in normals])
         curves.append((c[:, 0], c[:, 1], False))
-        ells.append(tuple(ellipse(d.mu, d.sigma) for d in (path(float(t)) for t in (0.0, 0.25, 0.5, 0.75, 1.0))
-                          if isinstance(d, fam.MVNormal)))
-    allpts = np.concatenate([np.column_stack(c[:2]) for c in curves] + [e for es in ells for e in es])
+        half = np.sqrt(np.array([np.diag(d.sigma) for d in normals]))
+        boxes += [c - half, c + half]
+        mid = path(0.5)
+        assert isinstance(mid, fam.MVNormal)
+        ells.append((ellipse(normals[0].mu, normals[0].sigma), ellipse(mid.mu, mid.sigma),
+                     ellipse(normals[-1].mu, normals[-1].sigma)))
+    allpts = np.concatenate(boxes)
     allpts = allpts[np.isfinite(allpts).all(axis=1)]
     lo, hi = allpts.min(axis=0), allpts.max(axis=0)
-    pad = 0.1 * (hi - lo).max()
+    pad = 0.06 * (hi - lo).max()
     xlim, ylim = equal_aspect((lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad), aspect)
-    return ParamPanel("means", rect, "mean and 1\u03c3 ellipses", "", "", xlim, ylim, tuple(curves), colors, titles,
-                      ellipses=tuple(ells))
+    ends = ((float(p.mu[0]), float(p.mu[1])), (float(q.mu[0]), float(q.mu[1])))
+    return ParamPanel("means", rect, "means and 1\u03c3 ellipses", "", "", xlim, ylim, tuple(curves), colors, titles,
+                      ends=ends, ellipses=tuple(ells))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -709,9 +844,29 @@ class Plan:
 
 
 def default_size(n_panels: int, planar: bool = False) -> tuple[int, int]:
-    if planar:
+    if planar:  # the plan asks planar_size, whose height follows the data
         return (max(480, 340 * n_panels), 420)
     return (960, 400) if n_panels == 3 else (max(480, 330 * n_panels), 400)
+
+
+PLANAR_ASPECT = (0.8, 2.2)  # the panel shapes (width over height) a default planar frame may take
+PLANAR_HEIGHT = (200, 900)  # and its height in pixels
+
+
+def planar_size(paths: Sequence[Path], n_panels: int, has_param: bool, *, title: str = "", caption: str = "",
+                font_scale: float = 1.0, width: int | None = None) -> tuple[int, int]:
+    """The default frame in the plane: the usual width (or ``width``), and the height at which the panels'
+    pixel shape is the data's (clamped to PLANAR_ASPECT), so that equal axes leave no band of the panels empty."""
+    width = width or max(480, 340 * n_panels)
+    (x0, x1), (y0, y1) = plane_limits(paths)
+    want = float(np.clip((x1 - x0) / (y1 - y0), *PLANAR_ASPECT))
+    height = 420.0
+    for _ in range(6):  # the text blocks grow with the height: a few steps settle it to a pixel
+        geo = Geometry.for_frame(width, int(round(height)), n_panels, font_scale=font_scale, title=title,
+                                 caption=caption, title_size=1.05)
+        rect = geo.rects(len(paths), has_param, y_labels=True)[0]
+        height = float(np.clip(height + rect[2] * width / want - rect[3] * height, *PLANAR_HEIGHT))
+    return width, int(round(height))
 
 
 def check_paths(paths: Sequence[Path]) -> list[Path]:
@@ -730,18 +885,21 @@ def check_paths(paths: Sequence[Path]) -> list[Path]:
 def plan(paths: Sequence[Path], times: np.ndarray, *, size: tuple[int, int] | None = None, theme: str = "light",
          param: bool | None = None, title: str | None = None, trails: bool = False,
          ylim: str | float = "auto", font_scale: float = 1.0, palette: str = "metrics",
-         caption: str | None = None, scale: float = 1.0) -> Plan:
-    """Fix everything that must not change between frames: pixels, limits, samplers, styles."""
+         caption: str | None = None, scale: float = 1.0, transparent: bool = False) -> Plan:
+    """Fix everything that must not change between frames: pixels, limits, samplers, styles
+    (``transparent``: the theme's background at alpha 0; colours are still chosen against it)."""
     paths = check_paths(paths)
     planar = paths[0].start.dim == 2
     has_param = wants_param(paths, param)
     n_panels = len(paths) + has_param
+    if title is None:
+        title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
+    if size is None and planar:  # the height that gives the panels the data's shape
+        size = planar_size(paths, n_panels, has_param, title=title, caption=caption or "", font_scale=font_scale)
     width, height = size or default_size(n_panels, planar)
     if scale != 1.0:  # a preview: the same frame, smaller (the panel-width check saw the unscaled size)
         width, height = max(160, int(round(width * scale))), max(120, int(round(height * scale)))
     th = THEMES[theme]
-    if title is None:
-        title = f"{paths[0].start.describe(exact=True)}  \u2192  {paths[0].end.describe(exact=True)}"
     geo = Geometry.for_frame(width, height, n_panels, font_scale=font_scale, title=title, caption=caption or "",
                              title_size=1.05 if planar else 1.2, scale=scale)
     rects = geo.rects(len(paths), has_param, y_labels=planar)
@@ -752,14 +910,14 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, size: tuple[int, int] | No
     # one data unit the same length on both axes in the plane: the panels' pixel shape sets the limits
     aspect = (rects[0][2] * width) / (rects[0][3] * height)
     if planar:
-        panels = _plane_panels(paths, times, rects, th, aspect, trails)
+        panels = _plane_panels(paths, times, rects, th, aspect, trails, width)
     else:
         panels = _line_panels(paths, times, rects, th, aspect, trails, width, ylim)
     colors = panel_colors([p.metric for p in paths], th, palette)
     panels = [dataclasses.replace(p, color=c) for p, c in zip(panels, colors)]
     param_rect = rects[-1]
     pp = param_panel(paths, param_rect, th, aspect, colors) if has_param else None
-    return Plan(width, height, th, geo, title, times, tuple(panels), pp, planar)
+    return Plan(width, height, th.see_through() if transparent else th, geo, title, times, tuple(panels), pp, planar)
 
 
 def _probe(sampler: Sampler) -> list[Snapshot]:
@@ -791,10 +949,10 @@ def _line_panels(paths, times, rects, theme, aspect, trails, width, ylim_policy=
     return panels
 
 
-def _plane_panels(paths, times, rects, theme, aspect, trails):
+def _plane_panels(paths, times, rects, theme, aspect, trails, width: float | None = None):
     xlim, ylim = equal_aspect(*plane_limits(paths), aspect)
-    window = Plane(xlim, ylim)
-    samplers = [Sampler(p, window) for p in paths]
+    window = Plane(xlim, ylim, px=rects[0][2] * width if width else None)
+    samplers = [Sampler(p, window.for_path(p)) for p in paths]
     ts = np.unique(np.concatenate([np.linspace(0, 1, 25), [0.0, 1.0]]))
     # each panel its own colour scale: a density that spreads (an entropic bridge) would fade into the
     # background next to one that stays sharp; the shapes, not the heights, are what panels compare
@@ -809,19 +967,36 @@ def _plane_panels(paths, times, rects, theme, aspect, trails):
                                   has_ellipses=any(sn.ellipses for sn in probes),
                                   widest_label=max((sn.label for sn in probes), key=len),
                                   trails=_trails(path) if trails else None,
-                                  atom_count=max(sn.masses.size for sn in probes) or 1, vmax=top))
+                                  # the ends' dots get the base size; the pieces between them are smaller
+                                  atom_count=max(probes[0].masses.size, probes[-1].masses.size) or 1, vmax=top))
     return panels
 
 
+MAX_TRAILS = 300  # more lines than this are a grey mass, not lines: an evenly spaced subset is drawn
+
+
 def _trails(path: Path) -> np.ndarray | None:
-    """Each coupled pair's straight line: the transport plan the particles follow (metrics that move mass)."""
+    """Each coupled pair's straight line: the transport plan the particles follow (metrics that move mass),
+    at most MAX_TRAILS of them (every k-th in the plan's order, so the same ones every render)."""
     if not get_metric(path.metric).transport:
         return None
     first, last = path.point(0.0), path.point(1.0)  # the coupling's own order, not the endpoints'
     if not (isinstance(first, fam.Points2D) and isinstance(last, fam.Points2D)):
         return None
     a, b = np.array(first.locations), np.array(last.locations)
-    return np.stack([a, b], axis=1) if a.shape == b.shape else None
+    if a.shape != b.shape:
+        return None
+    if len(a) > MAX_TRAILS:
+        keep = np.unique(np.linspace(0, len(a) - 1, MAX_TRAILS).round().astype(int))
+        a, b = a[keep], b[keep]
+    return np.stack([a, b], axis=1)
+
+
+def trail_style(n: int) -> tuple[float, float]:
+    """(alpha, line width in pixels) of ``n`` trails: the more lines cross, the fainter and thinner each,
+    so that where they bunch the picture stays see-through (40 lines: 0.3 and 0.8 px)."""
+    k = 40.0 / max(n, 1)
+    return float(np.clip(0.3 * math.sqrt(k), 0.06, 0.3)), float(np.clip(0.8 * k ** 0.25, 0.45, 0.8))
 
 
 # ---------------------------------------------------------------------------------------------
