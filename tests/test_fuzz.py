@@ -989,6 +989,11 @@ def ref_np_normal(p, q):  # #bhattacharyya-coefficient-closed-forms: the log1p f
     return from_log_bc(-mp.log1p((s1 - s2) ** 2 / (2 * s1 * s2)) / 2 - dm ** 2 / (4 * (s1 ** 2 + s2 ** 2)))
 
 
+def ref_np_lognormal(p, q):  # #bhattacharyya-coefficient-closed-forms: invariant under x -> log x
+    s1, s2, dm = F(p.sigma), F(q.sigma), F(p.mu) - F(q.mu)
+    return from_log_bc(-mp.log1p((s1 - s2) ** 2 / (2 * s1 * s2)) / 2 - dm ** 2 / (4 * (s1 ** 2 + s2 ** 2)))
+
+
 def exact(x: Fraction) -> mp.mpf:
     """A rational, rounded to the working precision only at the end (relative, never absolute, error)."""
     return mp.mpf(x.numerator) / x.denominator
@@ -1292,6 +1297,7 @@ REFERENCES: dict[tuple[str, str], Callable] = {
     ("fisher", "points2d"): ref_np_discrete,
     ("fisher", "mvnormal"): ref_fisher_mvnormal,
     ("fisher-np", "normal"): ref_np_normal,
+    ("fisher-np", "lognormal"): ref_np_lognormal,
     ("fisher-np", "uniform"): ref_np_uniform,
     ("fisher-np", "points"): ref_np_discrete,
     ("fisher-np", "categorical"): ref_np_discrete,

@@ -32,6 +32,7 @@ from ..errors import UnsupportedError
 from ..families.base import Law, Unit, as_array, out, param, register
 from ..families.dirichlet import Dirichlet, simplex_kl
 from ..families.halfnormal import HalfNormal
+from ..families.lognormal import LogNormal
 from ..numeric import integrate_line, newton_bracketed, scalar
 from .base import Path, PlanarPair, geodesic_path
 from .features import features as _features
@@ -228,6 +229,9 @@ def _closed_form_chord(p: fam.Univariate, q: fam.Univariate) -> float | None:
         return None
     if isinstance(p, fam.Normal) and isinstance(q, fam.Normal):
         return _chord_from_root(_normal_root(p, q))
+    if isinstance(p, LogNormal) and isinstance(q, LogNormal):
+        # the Hellinger distance does not change under x -> log x: the normals' chord
+        return _chord_from_root(_normal_root(fam.Normal(p.mu, p.sigma), fam.Normal(q.mu, q.sigma)))
     if isinstance(p, HalfNormal) and isinstance(q, HalfNormal):
         # |X| for X ~ N(0, σ): BC = ∫_0^∞ 2 sqrt(φ1 φ2) = the BC of N(0, σ1) and N(0, σ2)
         return _chord_from_root(_root_log1p_square(_ratio_root(p.scale, q.scale) / SQRT2))
@@ -522,6 +526,11 @@ def _cross(p: fam.Univariate, q: fam.Univariate) -> _Cross | None:
         log_bc, m, sd = _normal_cross(p, q)
         mass = math.exp(log_bc)
         return _ClosedCross(mass, fam.Normal(m, sd)) if mass > 0 and sd > 0 else None
+    if isinstance(p, LogNormal) and isinstance(q, LogNormal):
+        # sqrt(p q)(x) = sqrt(n1 n2)(log x) / x: the normals' cross term, through log x, is a log-normal
+        log_bc, m, sd = _normal_cross(fam.Normal(p.mu, p.sigma), fam.Normal(q.mu, q.sigma))
+        mass = math.exp(log_bc)
+        return _ClosedCross(mass, LogNormal(m, sd)) if mass > 0 and sd > 0 else None
     if isinstance(p, HalfNormal) and isinstance(q, HalfNormal):
         s1, s2 = p.scale, q.scale
         top = max(s1, s2)
