@@ -16,12 +16,14 @@ from typing import Annotated, Any
 import typer
 
 from .options import DEFAULT_METRICS, DEFAULTS, RenderOptions
+from .usage import Group, one_metric, split_metrics
 
 app = typer.Typer(
     name="geoanim",
     help="Watch probability distributions travel along Fisher-Rao and Wasserstein geodesics.",
     no_args_is_help=True,
-    add_completion=False,
+    cls=Group,  # plain help without type tags; usage errors as one `geoanim: error:` line (geoanim/usage.py)
+    rich_markup_mode=None,  # help texts are plain text: "A:B" is not an emoji code, [0, 1] not markup
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -105,7 +107,7 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def distance(
     p: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
     q: Annotated[str, typer.Argument(help="second distribution spec", show_default=False)],
-    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metric (repeatable); default: every registered metric")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metrics, comma-separated or repeated; default: every registered metric")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Print the geodesic distance between P and Q under each metric."""
@@ -116,6 +118,7 @@ def distance(
     from .spec import parse
 
     a, b = parse(p), parse(q)
+    metric = split_metrics(metric)
     paths: list[Any] = []
     for m in metric or default_metrics():
         try:
@@ -178,9 +181,85 @@ def _moments(d) -> tuple[Any, Any, str]:
     return mean.tolist(), cov.tolist(), "cov"
 
 
-def _point_dict(t: float, d) -> dict[str, Any]:
+NOISE = 1e-12  # relative: below this times its scale at the endpoints, a number on a path is rounding noise
+
+
+def _snap(value: Any, below: float) -> Any:
+    """``value`` with every float of magnitude < ``below`` set to 0 (lists, tuples and dicts walked; the
+    same object back when nothing changes, so a caller can tell)."""
+    if isinstance(value, float):
+        return 0.0 if abs(value) < below and value != 0 else value
+    if isinstance(value, (list, tuple)):
+        items = [_snap(v, below) for v in value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
+    if isinstance(value, dict):
+        snapped = {k: _snap(v, below) for k, v in value.items()}
+        return value if all(snapped[k] is value[k] for k in value) else snapped
+    return value
+
+
+def _magnitudes(value: Any) -> list[float]:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [x for v in value for x in _magnitudes(v)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return [abs(float(value))]
+    return []
+
+
+class _Noise:
+    """Rounding noise on a path, judged against the endpoints: a number shown for a point of the path (a
+    parameter, the mean, the variance) prints as 0 when it is below NOISE times the largest magnitude the
+    same quantity has at the two endpoints, or, for a quantity that is 0 at both, the largest number
+    describing either endpoint. Relative, so the 1e-20s of a path between normal(0, 1e-20) laws stay."""
+
+    def __init__(self, start, end):
+        ends = [self._quantities(d) for d in (start, end)]
+        self.scales = {k: max(_magnitudes([e.get(k) for e in ends]), default=0.0) for k in {*ends[0], *ends[1]}}
+        self.overall = max(self.scales.values(), default=0.0)
+
+    @staticmethod
+    def _quantities(d) -> dict[str, Any]:
+        mean, spread, name = _moments(d)
+        return {**{f"param {k}": v for k, v in d.params().items()}, "mean": mean, name: spread}
+
+    def clean(self, key: str, value: Any) -> Any:
+        return _snap(value, NOISE * (self.scales.get(key) or self.overall))
+
+    def distribution(self, d):
+        """``d`` with its noisy parameters at 0 (``d`` itself where its family refuses the cleaned values)."""
+        import dataclasses
+
+        from .errors import GeoanimError
+
+        changes = {}
+        for p in getattr(d, "PARAMS", ()):
+            value = getattr(d, p.name)
+            cleaned = self.clean(f"param {p.name}", value)
+            if cleaned is not value:
+                changes[p.name] = cleaned
+        if not changes:
+            return d
+        try:
+            return dataclasses.replace(d, **changes)
+        except (GeoanimError, TypeError, ValueError):
+            return d
+
+
+def _point_dict(t: float, d, noise: _Noise) -> dict[str, Any]:
+    d = noise.distribution(d)
     mean, spread, name = _moments(d)
-    return {"t": t, "distribution": {**d.to_dict(), "spec": str(d), "mean": mean, name: spread}}
+    params = {k: noise.clean(f"param {k}", v) for k, v in d.params().items()}
+    return {"t": t, "distribution": {**d.to_dict(), "params": params, "spec": str(d),
+                                     "mean": noise.clean("mean", mean), name: noise.clean(name, spread)}}
+
+
+def _spec_text(text: str) -> str:
+    """A spec with its numbers at 12 significant digits, as the table's other columns print them."""
+    import re
+
+    return re.sub(r"(?<![\w.])-?\d+(?:\.\d*)?(?:e[-+]?\d+)?", lambda m: f"{float(m.group()):.12g}", text)
 
 
 @app.command()
@@ -192,23 +271,32 @@ def path(
     t: Annotated[list[float] | None, typer.Option("--t", "-t", help="time in [0, 1] (repeatable); default 0, .25, .5, .75, 1")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
-    """Print the distributions at times T along the geodesic from P to Q."""
+    """Print the distributions at times T along the geodesic from P to Q.
+
+    Rounding noise prints as 0, in the table and in --json: a number smaller than 1e-12 times the
+    largest value the same quantity (a parameter, the mean, the variance) has at the endpoints, or,
+    for a quantity that is 0 at both, than 1e-12 times the endpoints' largest number. The rule is
+    relative: the 1e-20s of a path between normal(0, 1e-20) laws print as they are.
+    """
     from .paths import geodesic
     from .spec import parse
 
-    g = geodesic(parse(p), parse(q), metric)
+    g = geodesic(parse(p), parse(q), one_metric(metric, "path"))
     times = t if t else [0.0, 0.25, 0.5, 0.75, 1.0]
+    noise = _Noise(g.start, g.end)
     points = [(ti, g(ti)) for ti in times]
     if as_json:
         _emit_json({"metric": g.metric, "model": g.model, "length": _number(g.length), "method": g.method,
-                    "points": [_point_dict(ti, d) for ti, d in points]})
+                    "points": [_point_dict(ti, d, noise) for ti, d in points]})
         return
     typer.echo(f"{g.label} from {g.start} to {g.end}\nlength {_text(g.length)} ({g.method})\n")
+    points = [(ti, noise.distribution(d)) for ti, d in points]
     if g.start.dim == 1:
-        rows = [[f"{ti:g}", _text(ti * g.length), _text(d.mean), _text(d.var), str(d)] for ti, d in points]
+        rows = [[f"{ti:g}", _text(ti * g.length), _text(noise.clean("mean", d.mean)), _text(noise.clean("var", d.var)),
+                 _spec_text(str(d))] for ti, d in points]
         typer.echo(_table(rows, ["t", "travelled", "mean", "var", "distribution"]))
     else:
-        rows = [[f"{ti:g}", _text(ti * g.length), str(d)] for ti, d in points]
+        rows = [[f"{ti:g}", _text(ti * g.length), _spec_text(str(d))] for ti, d in points]
         typer.echo(_table(rows, ["t", "travelled", "distribution"]))
 
 
@@ -295,10 +383,26 @@ def _make_folder(folder: str) -> None:
         raise EncodeError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
 
 
-def _slug(text: str) -> str:
+def default_name(a, b) -> str:
+    """The file name (without suffix) a render of A -> B gets when no --output is given: distinct
+    pairs get distinct names, so one render never silently replaces another's."""
+    if (str(a), str(b)) == FLAGSHIP:
+        return "flagship"
+    return f"{_slug(str(a))}--{_slug(str(b))}"
+
+
+def _slug(text: str, limit: int = 48) -> str:
+    """A spec as a file name that keeps what tells specs apart: a minus sign is written m (normal(-1, 1) ->
+    normal-m1-1, never the name of normal(1, 1)), decimals keep their point, and a name cut at ``limit``
+    ends in a digest of the whole spec."""
+    import hashlib
     import re
 
-    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.")[:48] or "geodesic"
+    text = re.sub(r"(?<=\d)e\+(?=\d)", "e", text.lower()).replace("-", "m")  # 1e+20 -> 1e20, 1e-05 -> 1em05
+    slug = re.sub(r"[^a-z0-9.]+", "-", text).strip("-.") or "geodesic"
+    if len(slug) > limit:
+        slug = slug[:limit - 9].rstrip("-.") + "-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    return slug
 
 
 @app.command()
@@ -306,8 +410,8 @@ def _slug(text: str) -> str:
 def render(
     p: Annotated[str | None, typer.Argument(help=SPEC_HELP + "; default normal(-4, 1)", show_default=False)] = None,
     q: Annotated[str | None, typer.Argument(help="second distribution spec; default normal(4, 1)", show_default=False)] = None,
-    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metric, one panel each, in order (repeatable; see `geoanim metrics`); default " + " and ".join(DEFAULT_METRICS))] = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="output file: .gif, .mp4, .webp or .png (filmstrip); default outputs/<name>.gif")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metrics, one panel each, in order (comma-separated or repeated; see `geoanim metrics`); default " + " and ".join(DEFAULT_METRICS))] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="output file: .gif, .mp4, .webp or .png (filmstrip); default outputs/<P>--<Q>.gif, a minus written m")] = None,
     frames: Annotated[int | None, typer.Option("--frames", help=_help("frames"))] = D.frames,
     duration: Annotated[float | None, typer.Option("--duration", help=_help("duration"))] = D.duration,
     fps: Annotated[float, typer.Option("--fps", help=_help("fps"))] = D.fps,
@@ -331,6 +435,7 @@ def render(
 ) -> None:
     """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""
     from .errors import ValidationError
+    from .families import Cloud
     from .options import RenderOptions
     from .paths import geodesic, get_metric
     from .spec import parse
@@ -342,22 +447,21 @@ def render(
     if (p is None) != (q is None):
         raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])
-    names = metric or _default_panels(a, b)
+    names = split_metrics(metric) or _default_panels(a, b)
     canonical = [get_metric(m).call for m in names]
     if len(set(canonical)) != len(canonical):
         raise ValidationError(f"render: a metric is given twice ({', '.join(names)}); one panel per metric")
     paths = [geodesic(a, b, m) for m in names]
+    if trails and not (isinstance(a, Cloud) and isinstance(b, Cloud)):  # said, like _default_panels' notes
+        typer.echo("note: --trails applies to point clouds in the plane; ignored", err=True)
     if output is None:
-        name = "flagship" if (p, q) == (None, None) or (str(a), str(b)) == ("normal(-4, 1)", "normal(4, 1)") \
-            else f"{_slug(str(a))}--{_slug(str(b))}"
         _make_folder("outputs")
-        output = f"outputs/{name}.gif"
+        output = f"outputs/{default_name(a, b)}.gif"
     from .rendering import render_with
 
     anim = render_with(paths, output, options, progress=not quiet)
     if not quiet:
-        what = "filmstrip" if anim.format == ".png" else f"{anim.frames} frames at {anim.fps:g} fps"
-        typer.echo(f"wrote {anim.path} ({anim.width}x{anim.height}, {what}, "
+        typer.echo(f"wrote {anim.path} ({anim.width}x{anim.height}, {anim.summary}, "
                    f"{anim.size_bytes / 1024:.0f} KiB) in {anim.seconds:.2f} s", err=True)
 
 
@@ -493,27 +597,30 @@ def sweep(
     p: Annotated[str, typer.Argument(help=SPEC_HELP, show_default=False)],
     q: Annotated[str | None, typer.Argument(help="second spec (default: P); with --var, may use the variable", show_default=False)] = None,
     shift: Annotated[str | None, typer.Option("--shift", help="translate Q by s for s in A:B")] = None,
-    var: Annotated[str | None, typer.Option("--var", help="NAME=A:B: a variable the specs use, e.g. s=0:10")] = None,
-    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metric (repeatable); default " + " and ".join(DEFAULT_METRICS))] = None,
+    var: Annotated[str | None, typer.Option("--var", help="a variable the specs use, and its range, e.g. s=0:10")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metrics, comma-separated or repeated; default " + " and ".join(DEFAULT_METRICS))] = None,
     points: Annotated[int, typer.Option("--points", help="values of the parameter")] = 121,
     output: Annotated[str, typer.Option("--output", "-o", help="figure file: .png or .svg")] = "outputs/sweep.png",
     size: Annotated[str, typer.Option("--size", help="WxH in pixels")] = "900x420",
     theme: Annotated[str, typer.Option("--theme", help="light or dark")] = "light",
     as_json: Annotated[bool, typer.Option("--json", help="also print the numbers as JSON")] = False,
 ) -> None:
-    """Plot distance against a parameter for each metric (e.g. two laws pulled apart)."""
+    """Plot each metric's distance against a parameter: a shift, or a variable in the specs."""
     from pathlib import Path as FsPath
 
     from .errors import EncodeError
     from .options import parse_size
     from .sweep import sweep as compute
 
-    if FsPath(output).suffix.lower() not in (".png", ".svg"):
-        raise EncodeError(f"sweep: unsupported figure format '{FsPath(output).suffix or 'none'}' for {output}: use .png or .svg")
+    suffix = FsPath(output).suffix.lower()
+    if not suffix:
+        raise EncodeError(f"sweep: {output} has no suffix to tell the format: use .png or .svg")
+    if suffix not in (".png", ".svg"):
+        raise EncodeError(f"sweep: unsupported figure format '{suffix}' for {output}: use .png or .svg")
     if theme not in ("light", "dark"):
         raise EncodeError(f"sweep: `theme` must be light or dark (got {theme!r})")
     width, height = parse_size(size)
-    data = compute(p, q, metric or list(DEFAULT_METRICS), shift=shift, var=var, points=points)
+    data = compute(p, q, split_metrics(metric) or list(DEFAULT_METRICS), shift=shift, var=var, points=points)
     if output == "outputs/sweep.png":
         _make_folder("outputs")
     from .rendering.artists import render_sweep
@@ -536,7 +643,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version_callback, is_eager=True,
                                           help="print the version and exit")] = False,
 ) -> None:
     """Watch probability distributions travel along Fisher-Rao and Wasserstein geodesics."""

@@ -83,22 +83,56 @@ def _did_you_mean(word: str, options) -> str:
 def validate_options(where: str, table: dict) -> dict[str, Any]:
     """A table of render options (as ``geoanim render`` names them; dashes or underscores), checked
     by :class:`~geoanim.options.RenderOptions`; returns the values as given, keyed by canonical name."""
+    out, problems = check_options(table)
+    if problems:
+        raise PresetError(f"{where}: " + "; ".join(problems))
+    return out
+
+
+def check_options(table: dict) -> tuple[dict[str, Any], list[str]]:
+    """:func:`validate_options` without raising: the valid options, and a "key: what is wrong" for each
+    of the others (every unknown key and every bad value, not only the first)."""
     from .options import RenderOptions
 
-    out = {}
+    def problem(exc: GeoanimError) -> str:
+        return f"{exc.param or 'option'}: {exc.message.split('render: ', 1)[-1]}"
+
+    out: dict[str, Any] = {}
+    problems: list[str] = []
     for raw, value in table.items():
         key = _norm(raw)
         if key in JOB_KEYS:
-            raise PresetError(f"{where}: {raw}: belongs in each [[job]] table")
-        if key not in RenderOptions.names():
-            hint = _did_you_mean(key, [*RenderOptions.names(), *JOB_KEYS])
-            raise PresetError(f"{where}: unknown key \"{raw}\"{hint}")
-        out[key] = value
+            problems.append(f"{raw}: belongs in each [[job]] table")
+        elif key not in RenderOptions.names():
+            problems.append(f"unknown key \"{raw}\"{_did_you_mean(key, [*RenderOptions.names(), *JOB_KEYS])}")
+        else:
+            try:
+                RenderOptions.from_mapping({key: value})  # each alone first, so each bad value is named
+                out[key] = value
+            except GeoanimError as exc:
+                problems.append(problem(exc))
+    if not problems:
+        try:
+            RenderOptions.from_mapping(out)  # then together: frames and duration both given
+        except GeoanimError as exc:
+            problems.append(problem(exc))
+    return out, problems
+
+
+def _check_output(output: Any, name: str, output_format) -> tuple[str, str]:
+    """(the output as a normalised relative path, "" or what is wrong with it)."""
+    if not isinstance(output, str) or not output:
+        return "", f"must be a file name such as \"{name}.gif\""
+    if any(ord(c) < 32 or ord(c) == 127 for c in output):
+        return output, f"must not contain control characters (got {output!r})"
+    output = os.path.normpath(output)  # "./a.gif" and "a.gif" are one file
+    if os.path.isabs(output) or ".." in FsPath(output).parts:
+        return output, f"must be a relative path inside the out-dir (got {output!r})"
     try:
-        RenderOptions.from_mapping(out)
+        output_format(output)
     except GeoanimError as exc:
-        raise PresetError(f"{where}: {exc.param or 'option'}: {exc.message.split('render: ', 1)[-1]}") from None
-    return out
+        return output, exc.message
+    return output, ""
 
 
 def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any]) -> Job:
@@ -113,58 +147,56 @@ def _validate_job(source: str, index: int, entry: Any, defaults: dict[str, Any])
     if not isinstance(name, str) or not name.strip():
         raise PresetError(f"{source}: job #{index + 1}: name: required, a non-empty string")
     where = f'{source}: job "{name}"'
+    problems: list[str] = []  # every problem of the job, reported together: one fix-and-rerun, not one per typo
     for key in ("start", "end"):
         if key not in entry:
-            raise PresetError(f"{where}: {key}: required (a distribution spec such as \"normal(0, 1)\")")
-        if not isinstance(entry[key], str):
-            raise PresetError(f"{where}: {key}: must be a spec string (got {entry[key]!r})")
-        try:
-            parse(entry[key])
-        except GeoanimError as exc:
-            raise PresetError(f"{where}: {key}: {exc.message} in {entry[key]!r}") from None
+            problems.append(f"{key}: required (a distribution spec such as \"normal(0, 1)\")")
+        elif not isinstance(entry[key], str):
+            problems.append(f"{key}: must be a spec string (got {entry[key]!r})")
+        else:
+            try:
+                parse(entry[key])
+            except GeoanimError as exc:
+                problems.append(f"{key}: {exc.message} in {entry[key]!r}")
     metrics = entry.get("metrics", list(DEFAULT_METRICS))
-    if isinstance(metrics, str) or not isinstance(metrics, list) or not metrics:
-        raise PresetError(f'{where}: metrics: must be a non-empty list such as ["fisher", "wasserstein"]')
     canonical = []
+    if isinstance(metrics, str) or not isinstance(metrics, list) or not metrics:
+        problems.append('metrics: must be a non-empty list such as ["fisher", "wasserstein"]')
+        metrics = []
     for i, m in enumerate(metrics):
         key = str(m).strip().lower().replace("_", "-")
         if "(" not in key and key not in ALIASES and key not in NOT_METRICS:
-            raise PresetError(f'{where}: metrics[{i}]: unknown metric "{m}"{_did_you_mean(key, ALIASES)}'
-                              f"; available: {', '.join(METRICS)}")
+            problems.append(f'metrics[{i}]: unknown metric "{m}"{_did_you_mean(key, ALIASES)}'
+                            f"; available: {', '.join(METRICS)}")
+            continue
         try:
             canonical.append(get_metric(str(m)).call)
         except GeoanimError as exc:
-            raise PresetError(f"{where}: metrics[{i}]: {exc.message}") from None
+            problems.append(f"metrics[{i}]: {exc.message}")
     if len(set(canonical)) != len(canonical):
-        raise PresetError(f"{where}: metrics: a metric is listed twice ({', '.join(canonical)})")
-    output = entry.get("output", f"{name}.gif")
-    if not isinstance(output, str) or not output:
-        raise PresetError(f"{where}: output: must be a file name such as \"{name}.gif\"")
-    if any(ord(c) < 32 or ord(c) == 127 for c in output):
-        raise PresetError(f"{where}: output: must not contain control characters (got {output!r})")
-    output = os.path.normpath(output)  # "./a.gif" and "a.gif" are one file
-    if os.path.isabs(output) or ".." in FsPath(output).parts:
-        raise PresetError(f"{where}: output: must be a relative path inside the out-dir (got {output!r})")
-    try:
-        output_format(output)
-    except GeoanimError as exc:
-        raise PresetError(f"{where}: output: {exc.message}") from None
+        problems.append(f"metrics: a metric is listed twice ({', '.join(canonical)})")
+    output, problem = _check_output(entry.get("output", f"{name}.gif"), name, output_format)
+    if problem:
+        problems.append(f"output: {problem}")
     caption = entry.get("caption", "")
     if not isinstance(caption, str):
-        raise PresetError(f"{where}: caption: must be a string")
-    options = dict(defaults)
-    options.update(validate_options(where, {k: v for k, v in entry.items() if k not in JOB_KEYS}))
+        problems.append("caption: must be a string")
+    own, option_problems = check_options({k: v for k, v in entry.items() if k not in JOB_KEYS})
+    problems += option_problems
+    options = {**defaults, **own}
     draw = entry.get("draw_caption", False)
     if not isinstance(draw, bool):
-        raise PresetError(f"{where}: draw_caption: must be true or false (got {draw!r})")
-    if draw:
+        problems.append(f"draw_caption: must be true or false (got {draw!r})")
+    elif draw and isinstance(caption, str):
         if not caption:
-            raise PresetError(f"{where}: draw_caption: the job has no caption to draw")
+            problems.append("draw_caption: the job has no caption to draw")
         options["caption"] = caption
+    if problems:
+        raise PresetError(f"{where}: " + "; ".join(problems))
     if "frames" in options and "duration" in options:
         # a job's own frames/duration replaces the default's other one
-        own = {_norm(k) for k in entry}
-        options.pop("duration" if "frames" in own else "frames")
+        given = {_norm(k) for k in entry}
+        options.pop("duration" if "frames" in given else "frames")
     # a job must render: build its geodesics now so an unsupported pair fails at load time
     try:
         from .paths import geodesic

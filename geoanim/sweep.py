@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import families as fam
-from .errors import UnsupportedError, ValidationError
+from .errors import GeoanimError, UnsupportedError, ValidationError
 from .paths import geodesic
 from .spec import parse
 
@@ -35,6 +35,14 @@ def parse_range(text: str, what: str) -> tuple[float, float]:
     if not (math.isfinite(a) and math.isfinite(b)) or a == b:
         raise ValidationError(f"sweep: {what} needs two different finite ends (got {text!r})")
     return a, b
+
+
+def _shown(text: str) -> str:
+    """A spec as the render titles show it (N(\u22124, 1\u00b2)); one using the swept variable, as written."""
+    try:
+        return parse(text).describe(exact=True)
+    except GeoanimError:
+        return text
 
 
 @dataclass
@@ -59,7 +67,7 @@ def sweep(p_text: str, q_text: str | None, metrics: list[str], *, shift: str | N
         q0 = parse(q_text) if q_text else p
         pairs = lambda s: (p, translate(q0, s))  # noqa: E731
         name, xlabel = "s", "shift s"
-        title = f"{p}  vs  {q0} shifted by s"
+        title = f"{p.describe(exact=True)}  vs  {q0.describe(exact=True)} shifted by s"
     else:
         if "=" not in var:
             raise ValidationError(f"sweep: --var must look like s=0:10 (got {var!r})")
@@ -72,8 +80,7 @@ def sweep(p_text: str, q_text: str | None, metrics: list[str], *, shift: str | N
         parse(p_text, {name: lo}), parse(q_text, {name: lo})  # fail early, with a caret
         pairs = lambda s: (parse(p_text, {name: s}), parse(q_text, {name: s}))  # noqa: E731
         xlabel = name
-        title = f"{p_text}  vs  {q_text}"
-    from .errors import GeoanimError
+        title = f"{_shown(p_text)}  vs  {_shown(q_text)}"
     from .paths import get_metric
 
     names = [get_metric(m).call for m in metrics]

@@ -33,6 +33,7 @@ class Animation:
     width: int
     height: int
     seconds: float = field(default=0.0)
+    strip: int = 0  # a PNG filmstrip: its snapshots per metric (it has one frame and no frame rate)
 
     @property
     def size_bytes(self) -> int:
@@ -46,9 +47,16 @@ class Animation:
         mime = {".gif": "image/gif", ".webp": "image/webp", ".png": "image/png"}[self.format]
         return f'<img src="data:{mime};base64,{data}" width="{self.width}" alt="geoanim render"/>'
 
+    @property
+    def summary(self) -> str:
+        """What the file holds: "120 frames at 20 fps", or for a PNG "filmstrip, 5 snapshots per metric"."""
+        if self.format == ".png":
+            return f"filmstrip, {self.strip} snapshots per metric"
+        return f"{self.frames} frame{'s' * (self.frames != 1)} at {self.fps:g} fps"
+
     def __repr__(self) -> str:
-        return (f"Animation({str(self.path)!r}, {self.width}x{self.height}, {self.frames} frames"
-                f" at {self.fps:g} fps, {self.size_bytes / 1024:.0f} KiB)")
+        return (f"Animation({str(self.path)!r}, {self.width}x{self.height}, {self.summary}, "
+                f"{self.size_bytes / 1024:.0f} KiB)")
 
 
 _D = DEFAULTS
@@ -141,7 +149,7 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
     if fmt == ".png":
         strip = layout.strip(plan, options.strip, options.size)
         render_strip(strip, out)
-        return Animation(out, fmt, 1, 0.0, *_png_size(out), seconds=time.perf_counter() - start)
+        return Animation(out, fmt, 1, 0.0, *_png_size(out), seconds=time.perf_counter() - start, strip=options.strip)
 
     fr = FrameRenderer(plan)
     th = plan.theme

@@ -127,6 +127,19 @@ class DynamicText:
 PT = 72.0 / 100.0  # points per pixel at dpi 100
 
 
+def split_title(title: str) -> list[str]:
+    """A panel title on two lines: before " on " (the metric) and from it (the model), else at the space
+    nearest the middle."""
+    if " on " in title:
+        head, tail = title.split(" on ", 1)
+        return [head, "on " + tail]
+    spaces = [i for i, c in enumerate(title) if c == " "]
+    if not spaces:
+        return [title]
+    cut = min(spaces, key=lambda i: abs(i - len(title) / 2))
+    return [title[:cut], title[cut + 1:]]
+
+
 def _runs_above(x: np.ndarray, y: np.ndarray, ceiling: float) -> list[tuple[float, float]]:
     """Each run of a curve above ``ceiling``: (where it peaks, how high)."""
     over = y > ceiling
@@ -177,9 +190,13 @@ def save_figure(fig: Figure, out, theme: Theme) -> None:
     from .encode import AtomicOutput, check_writable
 
     target = check_writable(out)
+    fmt = target.suffix.lower().lstrip(".")
     tmp = AtomicOutput(target, target.suffix.lower())
     try:
-        fig.savefig(tmp.tmp, format=target.suffix.lower().lstrip("."), facecolor=theme.face, dpi=100)
+        # reproducible bytes: an SVG would carry the date and ids salted at random (a PNG carries no time)
+        with matplotlib.rc_context({"svg.hashsalt": "geoanim"}):
+            fig.savefig(tmp.tmp, format=fmt, facecolor=theme.face, dpi=100,
+                        metadata={"Date": None} if fmt == "svg" else None)
         tmp.commit()
     finally:
         tmp.discard()
@@ -232,8 +249,13 @@ class FrameRenderer:
         self.texts: list[DynamicText] = []
         self.updates: list = []  # per panel: update(snapshot, t)
         self._header()
+        self.panel_titles: list = []
         for panel in plan.panels:
             self.updates.append(self._metric_panel(panel))
+        if self.panel_titles:  # one size for every panel title: the one the longest needed
+            size = min(t.get_fontsize() for t in self.panel_titles)
+            for t in self.panel_titles:
+                t.set_fontsize(size)
         self.param_update = self._param_panel(plan.param) if plan.param is not None else None
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -282,8 +304,8 @@ class FrameRenderer:
         ax.set_ylim(*ylim)
         ax.locator_params(axis="both" if show_y else "x", nbins=nbins)
         # (a log axis replaces this locator with its own)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=min(nbins, tick_bins(rect[2] * self.W, self.g.font, xlim)),
-                                               steps=STEPS))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=tick_bins(rect[2] * self.W, self.g.font, xlim, nbins),
+                                               steps=STEPS, min_n_ticks=1))
         return ax
 
     def _metric_panel(self, panel: MetricPanel):
@@ -291,9 +313,15 @@ class FrameRenderer:
         rect = panel.rect
         ax = self._axes(rect, panel.xlim, panel.ylim, show_y=planar, nbins=4 if planar else 5)
         top_px = (rect[1] + rect[3]) * H
-        label = self._text(rect[0], (top_px + 1.45 * g.font) / H, panel.title, size=1.08, color=panel.color,
-                           weight="bold")
-        self._fit(label, rect[2] * W + 0.8 * g.gap)
+        room = rect[2] * W + 0.8 * g.gap
+        lines = [panel.title]
+        if g.two_line_titles and not g.fits(panel.title, room):
+            lines = split_title(panel.title)
+        for k, line in enumerate(lines):
+            label = self._text(rect[0], (top_px + (1.45 + 1.15 * 1.08 * (len(lines) - 1 - k)) * g.font) / H, line,
+                               size=1.08, color=panel.color, weight="bold")
+            self._fit(label, room)
+            self.panel_titles.append(label)
         cap = self._dynamic(rect[0], (top_px + 0.45 * g.font) / H, size=0.88, color=self.theme.muted)
         cap.fit(caption(1.0, panel.path), rect[2] * W + 0.8 * g.gap)
         corner = self._dynamic(rect[0] + rect[2] - 0.25 * g.font / W, (top_px - (1.1 if planar else 0.95) * g.font) / H,
@@ -665,7 +693,8 @@ def render_strip(s: Strip, out) -> None:
             style_axes(ax, theme, font, show_y=False)
             ax.set_xlim(*panel.xlim)
             ax.set_ylim(*panel.ylim)
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=tick_bins(s.cell_w * s.width, font, panel.xlim), steps=STEPS))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=tick_bins(s.cell_w * s.width, font, panel.xlim),
+                                                   steps=STEPS, min_n_ticks=1))
             if r < rows - 1:
                 ax.set_xticklabels([])
             if r == 0:
@@ -713,13 +742,20 @@ def _restemmed(snap: Snapshot, unit: float) -> Snapshot:
 STEPS = [1, 2, 5, 10]  # no 2.5: its labels carry a decimal more
 
 
-def tick_bins(width_px: float, font: float, lim: tuple[float, float]) -> int:
-    """How many tick intervals fit ``width_px`` without their labels touching: the labels (one more than
-    the intervals) are each given the width of the longest plausible text ("−10.5") at the tick font,
-    plus a gap."""
-    span = max(abs(lim[0]), abs(lim[1]))
-    digits = len(f"{span:.0f}") + 3  # sign, digits, a decimal point and one decimal
-    return max(1, min(6, int(width_px / ((digits * 0.6 + 1.2) * 0.86 * font)) - 1))
+def tick_bins(width_px: float, font: float, lim: tuple[float, float], most: int = 6) -> int:
+    """The most tick intervals (at most ``most``) whose labels, at the tick font (0.86 of ``font``, a
+    generous 0.62 em a character), leave at least half a font between neighbours across ``width_px``."""
+    lo, hi = sorted(lim)
+    for n in range(most, 0, -1):
+        ticks = MaxNLocator(nbins=n, steps=STEPS, min_n_ticks=1).tick_values(lo, hi)
+        ticks = ticks[(ticks >= lo - 1e-12 * abs(hi - lo)) & (ticks <= hi + 1e-12 * abs(hi - lo))]
+        if ticks.size < 2:
+            return n
+        gap = (ticks[1] - ticks[0]) / (hi - lo) * width_px
+        widest = max(len(f"{v:g}") for v in ticks) * 0.62 * 0.86 * font
+        if gap >= widest + 0.5 * font:
+            return n
+    return 1
 
 
 def render_sweep(data, out, *, size: tuple[int, int], theme: Theme) -> None:

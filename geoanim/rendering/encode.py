@@ -39,12 +39,21 @@ FORMATS = {".gif": "GIF", ".mp4": "MP4 (H.264)", ".webp": "animated WebP", ".png
 MAX_GIF_FPS = 50.0  # GIF delays are whole centiseconds; browsers slow down delays under 20 ms
 
 
+FORMAT_NOTES = {".gif": "", ".mp4": "H.264", ".webp": "animated", ".png": "filmstrip"}  # for the list in errors
+
+
+def one_of(choices: dict[str, str]) -> str:
+    """{".gif": "", ".mp4": "H.264"} -> ".gif or .mp4 (H.264)": a list that reads as a sentence."""
+    items = [f"{s} ({note})" if note else s for s, note in choices.items()]
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else items[0]
+
+
 def output_format(path: str | os.PathLike) -> str:
     suffix = FsPath(path).suffix.lower()
+    if not suffix:
+        raise EncodeError(f"{path} has no suffix to tell the format: use {one_of(FORMAT_NOTES)}")
     if suffix not in FORMATS:
-        shown = suffix or "none"
-        raise EncodeError(f"unsupported output format '{shown}' for {path}: use one of "
-                          + ", ".join(f"{s} ({d})" for s, d in FORMATS.items()))
+        raise EncodeError(f"unsupported output format '{suffix}' for {path}: use {one_of(FORMAT_NOTES)}")
     return suffix
 
 

@@ -133,6 +133,14 @@ class Geometry:
 
     title_lines: tuple[str, ...] = ()
     footer_lines: tuple[str, ...] = ()
+    two_line_titles: bool = False  # a panel title too long for its panel is drawn on two lines
+
+    def fits(self, text: str, width_px: float, size: float = 1.08) -> bool:
+        """Whether ``text`` at ``size`` fonts fits ``width_px`` by the generous CHAR_EM estimate."""
+        return len(text) * CHAR_EM * size * self.font <= width_px
+
+    def with_two_line_titles(self) -> Geometry:
+        return dataclasses.replace(self, top_block=self.top_block + 1.15 * 1.08 * self.font, two_line_titles=True)
 
     @classmethod
     def for_frame(cls, width: int, height: int, n_panels: int, *, font_scale: float = 1.0, title: str = "",
@@ -903,6 +911,10 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, size: tuple[int, int] | No
     geo = Geometry.for_frame(width, height, n_panels, font_scale=font_scale, title=title, caption=caption or "",
                              title_size=1.05 if planar else 1.2, scale=scale)
     rects = geo.rects(len(paths), has_param, y_labels=planar)
+    room = rects[0][2] * width + 0.8 * geo.gap
+    if any(not geo.fits(p.label, room) for p in paths):  # rather than shrink a title below legibility
+        geo = geo.with_two_line_titles()
+        rects = geo.rects(len(paths), has_param, y_labels=planar)
     if rects[0][3] * height < 3 * geo.font:
         raise ValidationError(f"render: {width}x{height} leaves no room for the panels at this text size "
                               "(make the frame taller, the title or caption shorter, or lower --font-scale)",
