@@ -546,11 +546,8 @@ class FrameRenderer:
             ax.plot(xs, ys, color=color, lw=(1.8 + 0.9 * (n - 1 - i)) * g.font / 14,
                     ls=(0, (4, 2.5)) if dashed else "-", zorder=2, solid_capstyle="round")
         if ps.left_out:
-            # the triangle leaves the upper corners empty: the note goes in the right one, inside the
-            # panel and clear of the top vertex's label
             where = "off the simplex" if ps.kind == "simplex" else "out of the family"
-            ax.text(1.0, 0.99, f"{' and '.join(ps.left_out)}\nmoves mass\n{where}",
-                    transform=ax.transAxes, ha="right", va="top", color=th.muted, fontsize=g.font * 0.74 * PT)
+            self._param_note(ps, f"{' and '.join(ps.left_out)} move{'s' * (len(ps.left_out) == 1)} mass {where}")
         self._direction(ax, ps)
         markers = []
         for i, color in enumerate(ps.colors):
@@ -570,6 +567,14 @@ class FrameRenderer:
                 mk.set_data([x], [y])
 
         return update
+
+    def _param_note(self, ps: ParamPanel, text: str) -> None:
+        """A note on the paths the panel leaves out, on the caption line under its title (where the metric
+        panels say how far they travelled): inside the panel it would cover a vertex label or a path."""
+        g = self.g
+        top_px = (ps.rect[1] + ps.rect[3]) * self.H
+        note = self._text(ps.rect[0], (top_px + 0.45 * g.font) / self.H, text, size=0.8, color=self.theme.muted)
+        self._fit(note, self.W * (1.0 - ps.rect[0]) - g.margin)
 
     def _direction(self, ax, ps: ParamPanel) -> None:
         """Start (an open square) and end (a filled one), labelled, and an arrowhead half way along each
@@ -623,8 +628,7 @@ class FrameRenderer:
                 ax.plot(ells[1][:, 0], ells[1][:, 1], color=color, lw=0.9, alpha=0.4, zorder=2)
         self._direction(ax, ps)
         if ps.left_out:
-            ax.text(1.0, 0.99, f"{' and '.join(ps.left_out)}\nleave{'s' * (len(ps.left_out) == 1)} the normals",
-                    transform=ax.transAxes, ha="right", va="top", color=th.muted, fontsize=g.font * 0.74 * PT)
+            self._param_note(ps, f"{' and '.join(ps.left_out)} leave{'s' * (len(ps.left_out) == 1)} the normals")
         markers = []
         for color in ps.colors:
             ell = Line2D([], [], color=color, lw=2.0, animated=True, zorder=4)
