@@ -463,3 +463,18 @@ def test_readme_gallery_text_reads_at_its_embedded_size():
                                         font_scale=opts.get("font_scale", 1.0))
         assert int(shown) <= 720, src
         assert geo.font * int(shown) / w >= 10.0, f"{src}: text {geo.font * int(shown) / w:.1f} px at width {shown}"
+
+
+def test_t_label_never_rounds_an_inner_t_onto_an_end():
+    from geoanim.rendering.artists import t_label
+
+    assert t_label(0.0) == "0.00" and t_label(1.0) == "1.00" and t_label(0.5) == "0.50"
+    assert t_label(0.997) == "0.997"  # the last eased frame before the hold: not "1.00"
+    assert t_label(0.001) == "0.001"
+    paths = paths_for("normal(-4, 1)", "normal(4, 1)")
+    fr = FrameRenderer(make_plan(paths))
+    try:
+        fr.frame(0.9996)
+        assert fr.t_text.text == "t = 0.9996"
+    finally:
+        fr.close()

@@ -127,6 +127,16 @@ class DynamicText:
 PT = 72.0 / 100.0  # points per pixel at dpi 100
 
 
+def t_label(t: float) -> str:
+    """t to 2 decimals, with more where 2 would round an inner t onto an end ("0.997", not "1.00": the
+    caption beside it says 7.98 of 8 travelled)."""
+    for digits in (2, 3, 4, 6):
+        text = f"{t:.{digits}f}"
+        if (0.0 < t < 1.0) <= (0.0 < float(text) < 1.0):
+            return text
+    return text
+
+
 def split_title(title: str) -> list[str]:
     """A panel title on two lines: before " on " (the metric) and from it (the model), else at the space
     nearest the middle."""
@@ -555,7 +565,7 @@ class FrameRenderer:
             # ring around the later one's, so no marker hides another
             step = min(0.34, 0.75 / max(n - 1, 1))  # the rings together never grow past 1.4 fonts
             mk = Line2D([], [], ls="none", marker="o", ms=g.font * (0.62 + step * (n - 1 - i)), color=color,
-                        mec=th.bg, mew=1.4, animated=True, zorder=4)
+                        mec=th.bg, mew=1.4, animated=True, zorder=4, clip_on=False)  # whole at the panel's edge
             ax.add_line(mk)
             self.animated.append(mk)
             markers.append(mk)
@@ -657,7 +667,7 @@ class FrameRenderer:
         snaps = [panel.sampler(t) for panel in self.plan.panels]
         for update, snap in zip(self.updates, snaps):
             update(snap, t)
-        self.t_text.text = f"t = {t:.2f}"
+        self.t_text.text = f"t = {t_label(t)}"
         if self.param_update is not None:
             self.param_update(snaps)
         return snaps
