@@ -232,13 +232,28 @@ def test_param_markers_nest_and_ends_are_labelled():
 
 
 def test_both_paths_markers_visible_at_t0():
+    # at t = 0 both markers sit on the start: Wasserstein's (drawn last) must not cover Fisher-Rao's,
+    # which shows as a ring of its colour around it (read in the pixels, around the start's centre)
     paths = paths_for("normal(-4, 1)", "normal(4, 1)")
     plan = make_plan(paths)
-    frame, _ = frame_at(plan, 0.0)
-    x0, x1, top, bottom = panel_box_param(plan)
-    region = frame[top:bottom, x0:x1].astype(int)
-    for color in plan.param.colors:
-        assert (np.abs(region - np.array(layout.rgb(color))).sum(axis=2) < 30).sum() > 10, color
+    fr = FrameRenderer(plan)
+    try:
+        frame = np.asarray(fr.frame(0.0))[:, :, :3].copy()
+        ax = fr.fig.axes[-1]
+        cx, cy = ax.transData.transform(plan.param.ends[0])
+        moving = [a for a in fr.animated if a.axes is ax and a.get_marker() == "o"]
+        r_fr, r_w2 = (m.get_markersize() / 0.72 / 2 for m in moving)  # points at 100 dpi -> pixel radii
+    finally:
+        fr.close()
+    cy = plan.height - cy
+    yy, xx = np.mgrid[:plan.height, :plan.width]
+    dist = np.hypot(xx + 0.5 - cx, yy + 0.5 - cy)
+    ring = (dist > r_w2 + 2) & (dist < r_fr - 1.5)  # between the inner marker's rim and the outer one's
+    assert ring.sum() > 20, "no room for a ring: the markers are the same size"
+    orange = np.abs(frame.astype(int) - np.array(layout.rgb(plan.param.colors[0]))).sum(axis=2) < 40
+    assert orange[ring].mean() > 0.6
+    blue = np.abs(frame.astype(int) - np.array(layout.rgb(plan.param.colors[1]))).sum(axis=2) < 40
+    assert blue[dist < r_w2 - 1.5].mean() > 0.6
 
 
 def panel_box_param(plan):
@@ -279,7 +294,7 @@ def test_palettes():
     th = layout.THEMES["light"]
     assert layout.panel_colors(["fisher", "wasserstein"], th, "tol") == ["#EE6677", "#4477AA"]
     assert layout.panel_colors(["fisher", "wasserstein"], th, "#111, #222222") == ["#111111", "#222222"]
-    with pytest.raises(ValidationError, match="2 panels"):
+    with pytest.raises(ValidationError, match="2 metric panels"):
         layout.panel_colors(["fisher", "wasserstein"], th, "#111111")
     with pytest.raises(ValidationError, match="palette"):
         RenderOptions(palette="rainbow")

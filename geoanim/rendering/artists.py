@@ -392,7 +392,8 @@ class FrameRenderer:
                 segs[:, :, 0] = snap.atoms[:, None]
                 segs[:, 1, 1] = heights
                 stems.set_segments(segs)
-                dots.set_data(snap.atoms, heights)
+                if not many:  # a many-stem panel never draws its dots
+                    dots.set_data(snap.atoms, heights)
             else:
                 stems.set_segments([])
                 dots.set_data([], [])
@@ -563,7 +564,7 @@ class FrameRenderer:
         for i, color in enumerate(ps.colors):
             # where paths meet (both ends, and wherever they cross) the earlier path's marker is the larger
             # ring around the later one's, so no marker hides another
-            step = min(0.34, 0.75 / max(n - 1, 1))  # the rings together never grow past 1.4 fonts
+            step = min(0.5, 0.75 / max(n - 1, 1))  # a ring a few pixels wide; together never past 1.4 fonts
             mk = Line2D([], [], ls="none", marker="o", ms=g.font * (0.62 + step * (n - 1 - i)), color=color,
                         mec=th.bg, mew=1.4, animated=True, zorder=4, clip_on=False)  # whole at the panel's edge
             ax.add_line(mk)

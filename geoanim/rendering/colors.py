@@ -81,7 +81,7 @@ def panel_colors(declared: Sequence[str], background: str, palette: str | tuple[
     if isinstance(palette, tuple) and not (len(palette) == 1 and palette[0] in ("metrics", *NAMED)):
         if len(palette) < n:
             raise ValidationError(f"render: `palette` has {len(palette)} colour{'s' if len(palette) != 1 else ''} "
-                                  f"for {n} panels", param="palette")
+                                  f"for {n} metric panels", param="palette")
         return list(palette[:n])
     name = palette[0] if isinstance(palette, tuple) else palette
     if name in NAMED:

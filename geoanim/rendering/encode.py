@@ -35,11 +35,8 @@ from pathlib import Path as FsPath
 from ..errors import EncodeError
 from ..interrupts import terminating
 
-FORMATS = {".gif": "GIF", ".mp4": "MP4 (H.264)", ".webp": "animated WebP", ".png": "PNG filmstrip"}
+FORMATS = {".gif": "", ".mp4": "H.264", ".webp": "animated", ".png": "filmstrip"}  # suffix -> what it holds
 MAX_GIF_FPS = 50.0  # GIF delays are whole centiseconds; browsers slow down delays under 20 ms
-
-
-FORMAT_NOTES = {".gif": "", ".mp4": "H.264", ".webp": "animated", ".png": "filmstrip"}  # for the list in errors
 
 
 def one_of(choices: dict[str, str]) -> str:
@@ -51,9 +48,9 @@ def one_of(choices: dict[str, str]) -> str:
 def output_format(path: str | os.PathLike) -> str:
     suffix = FsPath(path).suffix.lower()
     if not suffix:
-        raise EncodeError(f"{path} has no suffix to tell the format: use {one_of(FORMAT_NOTES)}")
+        raise EncodeError(f"{path} has no suffix to tell the format: use {one_of(FORMATS)}")
     if suffix not in FORMATS:
-        raise EncodeError(f"unsupported output format '{suffix}' for {path}: use {one_of(FORMAT_NOTES)}")
+        raise EncodeError(f"unsupported output format '{suffix}' for {path}: use {one_of(FORMATS)}")
     return suffix
 
 
@@ -316,7 +313,7 @@ def _retime(path: FsPath, fmt: str, repeats: Sequence[int], fps: float, *, trans
     written = [int.from_bytes(data[f:f + width], "little") for f in fields]
     for f, d in zip(fields, frame_durations(written, repeats, fps, unit)):
         if d >= 1 << (8 * width):
-            raise EncodeError(f"writing {path.name}: a frame of {d / unit:g} s is longer than {FORMATS[fmt]} allows")
+            raise EncodeError(f"writing {path.name}: a frame of {d / unit:g} s is longer than {fmt[1:].upper()} allows")
         data[f:f + width] = d.to_bytes(width, "little")
     if transparent and fmt == ".webp":  # libwebp's default canvas colour is opaque white, which a viewer may paint
         for fourcc, at, size in webp_chunks(data):

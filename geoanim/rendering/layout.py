@@ -537,7 +537,6 @@ def x_limits(paths: Sequence[Path], times: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-Y_POLICIES = ("auto", "peak")
 HEADROOM = 1.2  # the axes' top over the highest value drawn: room for the panel's corner label
 
 
@@ -673,11 +672,10 @@ def wants_param(paths: Sequence[Path], requested: bool | None) -> bool:
     return True
 
 
-def param_panel(paths: Sequence[Path], rect: Rect, theme: Theme, aspect: float,
-                colors: Sequence[str] | None = None) -> ParamPanel:
-    """The parameter-space panel for these paths (``wants_param`` said there is one)."""
+def param_panel(paths: Sequence[Path], rect: Rect, aspect: float, colors: Sequence[str]) -> ParamPanel:
+    """The parameter-space panel for these paths (``wants_param`` said there is one), in the panels' colours."""
     kind = param_space_kind(paths)
-    colors = tuple(colors) if colors is not None else tuple(theme.color(p.metric) for p in paths)
+    colors = tuple(colors)
     titles = tuple(p.title for p in paths)
     p0 = paths[0]
     if kind == "means":
@@ -921,14 +919,13 @@ def plan(paths: Sequence[Path], times: np.ndarray, *, size: tuple[int, int] | No
                               param="font_scale")
     # one data unit the same length on both axes in the plane: the panels' pixel shape sets the limits
     aspect = (rects[0][2] * width) / (rects[0][3] * height)
-    if planar:
-        panels = _plane_panels(paths, times, rects, th, aspect, trails, width)
-    else:
-        panels = _line_panels(paths, times, rects, th, aspect, trails, width, ylim)
     colors = panel_colors([p.metric for p in paths], th, palette)
-    panels = [dataclasses.replace(p, color=c) for p, c in zip(panels, colors)]
+    if planar:
+        panels = _plane_panels(paths, rects, colors, aspect, trails, width)
+    else:
+        panels = _line_panels(paths, times, rects, colors, width, ylim)
     param_rect = rects[-1]
-    pp = param_panel(paths, param_rect, th, aspect, colors) if has_param else None
+    pp = param_panel(paths, param_rect, aspect, colors) if has_param else None
     return Plan(width, height, th.see_through() if transparent else th, geo, title, times, tuple(panels), pp, planar)
 
 
@@ -936,11 +933,11 @@ def _probe(sampler: Sampler) -> list[Snapshot]:
     return [sampler(t) for t in PROBES]
 
 
-def _line_panels(paths, times, rects, theme, aspect, trails, width, ylim_policy="auto"):
+def _line_panels(paths, times, rects, colors, width, ylim_policy="auto"):
     xlim = x_limits(paths, times)
     window = Line(xlim, px=rects[0][2] * width)
     samplers = [Sampler(p, window) for p in paths]
-    ts = np.unique(times)
+    ts = np.unique(np.concatenate([times, [0.0, 1.0]]))
     with np.errstate(all="ignore"):
         seen = [[s(float(t)) for t in ts] for s in samplers]
     peaks = np.array([sn.peak for row in seen for sn in row])
@@ -949,11 +946,11 @@ def _line_panels(paths, times, rects, theme, aspect, trails, width, ylim_policy=
     if not math.isfinite(ylim[1]):
         raise ValidationError(TOO_WIDE)
     panels = []
-    for path, sampler, rect, row in zip(paths, samplers, rects, seen):
-        probes = _probe(sampler)
+    for path, sampler, rect, row, color in zip(paths, samplers, rects, seen, colors):
+        probes = [row[0], sampler(0.5), row[-1]]  # t = 0 and 1 are among the times seen
         # one style for the whole animation: the most stems any frame shows decides it
         stems = max(sn.masses.size for sn in row)
-        panels.append(MetricPanel(path, sampler, rect, xlim, ylim, theme.color(path.metric), (probes[0], probes[-1]),
+        panels.append(MetricPanel(path, sampler, rect, xlim, ylim, color, (probes[0], probes[-1]),
                                   has_density=any(sn.curve_x.size for sn in probes),
                                   has_atoms=stems > 0, has_ellipses=False,
                                   widest_label=max((sn.label for sn in probes), key=len),
@@ -961,7 +958,7 @@ def _line_panels(paths, times, rects, theme, aspect, trails, width, ylim_policy=
     return panels
 
 
-def _plane_panels(paths, times, rects, theme, aspect, trails, width: float | None = None):
+def _plane_panels(paths, rects, colors, aspect, trails, width: float | None = None):
     xlim, ylim = equal_aspect(*plane_limits(paths), aspect)
     window = Plane(xlim, ylim, px=rects[0][2] * width if width else None)
     samplers = [Sampler(p, window.for_path(p)) for p in paths]
@@ -971,9 +968,9 @@ def _plane_panels(paths, times, rects, theme, aspect, trails, width: float | Non
     peaks = np.array([[s(float(t)).peak for t in ts] for s in samplers])
     tops = [y_limit(row) if (row > 0).any() else 1.0 for row in peaks]
     panels = []
-    for path, sampler, rect, top in zip(paths, samplers, rects, tops):
+    for path, sampler, rect, top, color in zip(paths, samplers, rects, tops, colors):
         probes = _probe(sampler)
-        panels.append(MetricPanel(path, sampler, rect, xlim, ylim, theme.color(path.metric), (probes[0], probes[-1]),
+        panels.append(MetricPanel(path, sampler, rect, xlim, ylim, color, (probes[0], probes[-1]),
                                   has_density=any(sn.image is not None for sn in probes),
                                   has_atoms=any(sn.masses.size for sn in probes),
                                   has_ellipses=any(sn.ellipses for sn in probes),
