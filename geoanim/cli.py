@@ -411,7 +411,7 @@ def render(
     p: Annotated[str | None, typer.Argument(help=SPEC_HELP + "; default normal(-4, 1)", show_default=False)] = None,
     q: Annotated[str | None, typer.Argument(help="second distribution spec; default normal(4, 1)", show_default=False)] = None,
     metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="metrics, one panel each, in order (comma-separated or repeated; see `geoanim metrics`); default " + " and ".join(DEFAULT_METRICS))] = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="output file: .gif, .mp4, .webp or .png (filmstrip); default outputs/<P>--<Q>.gif, a minus written m")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="output file: .gif, .mp4, .webp, .png (filmstrip) or .html (player); default outputs/<P>--<Q>.gif, a minus written m")] = None,
     frames: Annotated[int | None, typer.Option("--frames", help=_help("frames"))] = D.frames,
     duration: Annotated[float | None, typer.Option("--duration", help=_help("duration"))] = D.duration,
     fps: Annotated[float, typer.Option("--fps", help=_help("fps"))] = D.fps,
@@ -431,9 +431,10 @@ def render(
     scale: Annotated[float, typer.Option("--scale", help=_help("scale"))] = D.scale,
     colors: Annotated[int, typer.Option("--colors", help=_help("colors"))] = D.colors,
     transparent: Annotated[bool, typer.Option("--transparent", help=_help("transparent"))] = D.transparent,
+    embed_snippet: Annotated[bool, typer.Option("--embed-snippet", help=_help("embed_snippet"))] = D.embed_snippet,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
-    """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip)."""
+    """Render the geodesics from P to Q as a side-by-side animation (or a PNG filmstrip, or an HTML player)."""
     from .errors import ValidationError
     from .families import Cloud
     from .options import RenderOptions
@@ -443,7 +444,7 @@ def render(
     options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
                             hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
                             trails=trails, ylim=ylim, font_scale=font_scale, palette=palette, caption=caption,
-                            scale=scale, colors=colors, transparent=transparent)
+                            scale=scale, colors=colors, transparent=transparent, embed_snippet=embed_snippet)
     if (p is None) != (q is None):
         raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])

@@ -61,8 +61,11 @@ class RenderOptions:
     caption: str | None = _option(None, "a line of text drawn under the panels", types=(str,))
     scale: float = _option(1.0, "multiply the frame size (given or default) by this, text and all: 0.5 for quick "
                                 "previews of any preset", types=(int, float), range=(0.25, 4.0))
-    colors: int = _option(128, "GIF palette size (8 to 256): fewer colours, smaller file", types=(int,), range=(8, 256))
-    transparent: bool = _option(False, "transparent background (GIF, WebP, PNG)", types=(bool,))
+    colors: int = _option(128, "GIF and HTML palette size (8 to 256): fewer colours, smaller file", types=(int,),
+                          range=(8, 256))
+    transparent: bool = _option(False, "transparent background (GIF, WebP, PNG, HTML)", types=(bool,))
+    embed_snippet: bool = _option(False, "with an .html output: write only the player's <div> and <script>, to "
+                                         "paste into a page (any number of players per page)", types=(bool,))
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -94,7 +94,7 @@ def test_path_takes_one_metric_and_says_so():
 def test_an_output_without_suffix_says_so_and_lists_the_formats_cleanly(tmp_path):
     lines = assert_clean_error(run("render", "-o", str(tmp_path / "out"), "-q"), "has no suffix")
     assert "'none'" not in lines[0]
-    assert lines[0].endswith("use .gif, .mp4 (H.264), .webp (animated) or .png (filmstrip)")
+    assert lines[0].endswith("use .gif, .mp4 (H.264), .webp (animated), .png (filmstrip) or .html (interactive player)")
     lines = assert_clean_error(run("render", "-o", str(tmp_path / "out.avi"), "-q"), "unsupported output format '.avi'")
     assert not re.search(r"\([^)]*\(", lines[0]), lines[0]  # no parentheses inside parentheses
     assert_clean_error(run("sweep", "normal(0, 1)", "--shift", "0:1", "-o", str(tmp_path / "fig")), "has no suffix",

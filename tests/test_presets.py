@@ -251,7 +251,7 @@ def readme_commands() -> list[list[str]]:
 def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_one():
     text = (ROOT / "README.md").read_text()
     assert "python3 -m pip install -e . && geoanim render" in text
-    test_cmd = "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
+    test_cmd = "python3 -m pip install -e '.[test]' && python3 tests/browser.py --install && python3 -m pytest -q"
     assert test_cmd in text
     assert test_cmd in (ROOT / ".ci" / "run").read_text()
 

@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
-from ..errors import EncodeError
+from ..errors import EncodeError, ValidationError
 from ..options import DEFAULTS, RenderOptions, check_width, parse_size
 from ..paths.base import Path
+
+_shown = 0  # players shown inline so far: each gets its own id
 
 
 @dataclass
@@ -28,7 +30,8 @@ class Animation:
 
     path: FsPath
     format: str
-    frames: int  # in the file: a GIF or WebP stores each hold as one frame, an MP4 repeats it
+    frames: int  # in the file: a GIF or WebP stores each hold as one frame, an MP4 repeats it; a player has
+    # the transition's frames (t increasing; it holds and bounces them itself)
     fps: float
     width: int
     height: int
@@ -40,6 +43,13 @@ class Animation:
         return self.path.stat().st_size
 
     def _repr_html_(self) -> str:
+        if self.format == ".html":  # the player's fragment, under an id of its own
+            from .player import extract_fragment
+
+            global _shown
+            _shown += 1
+            frag = extract_fragment(self.path.read_text(encoding="utf-8"))
+            return frag.replace('id="geoanim-', f'id="geoanim-{_shown}-', 1)
         data = base64.b64encode(self.path.read_bytes()).decode()
         if self.format == ".mp4":
             return (f'<video width="{self.width}" controls autoplay loop muted playsinline>'
@@ -50,6 +60,8 @@ class Animation:
     @property
     def summary(self) -> str:
         """What the file holds: "120 frames at 20 fps", or for a PNG "filmstrip, 5 snapshots per metric"."""
+        if self.format == ".html":
+            return f"player, {self.frames} frame{'s' * (self.frames != 1)} at {self.fps:g} fps"
         if self.format == ".png":
             return f"filmstrip, {self.strip} snapshots per metric"
         return f"{self.frames} frame{'s' * (self.frames != 1)} at {self.fps:g} fps"
@@ -69,12 +81,14 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
            param_space: bool | None = _D.param_space, strip: int = _D.strip, trails: bool = _D.trails,
            ylim: str | float = _D.ylim, font_scale: float = _D.font_scale, palette: str = _D.palette,
            caption: str | None = _D.caption, scale: float = _D.scale, colors: int = _D.colors,
-           transparent: bool = _D.transparent, progress: bool = False) -> Animation:
-    """Render one panel per path, side by side, to ``out`` (.gif, .mp4, .webp or .png filmstrip).
+           transparent: bool = _D.transparent, embed_snippet: bool = _D.embed_snippet,
+           progress: bool = False) -> Animation:
+    """Render one panel per path, side by side, to ``out`` (.gif, .mp4, .webp, .png filmstrip or .html player).
 
     Args:
         paths: geodesics from :func:`geoanim.geodesic`, all between the same endpoints.
-        out: output file; None renders a GIF to a temporary file (handy in notebooks).
+        out: output file; None renders the HTML player to a temporary file (in a notebook, the returned
+            Animation shows it: a slider to scrub, play/pause, keys to step frame by frame).
         frames: transition frames from t = 0 to t = 1 (give this or ``duration``).
         duration: length of the transition in seconds at ``fps`` (default 4 s).
         fps: frames per second (at most 50 for GIF, whose delays are whole centiseconds).
@@ -94,10 +108,12 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
             a colour-blind reader), "okabe-ito", "tol", or "#RRGGBB,#RRGGBB,..." in panel order.
         caption: a line of text drawn under the panels (wrapped to the frame's width).
         scale: multiply the frame size (``size`` or the default) by this, text and all (0.5: a preview).
-        colors: GIF palette size, 8 to 256 (the transparent entry included): fewer colours, smaller file.
+        colors: GIF and HTML palette size, 8 to 256 (the transparent entry included): fewer colours, smaller file.
         transparent: a see-through background: real alpha in WebP and PNG; in GIF, one palette entry for
             the pixels nothing was drawn on (soft edges are made opaque over the theme's page colour).
-            MP4 has no alpha (EncodeError).
+            MP4 has no alpha (EncodeError). In HTML, real alpha.
+        embed_snippet: with an .html ``out``, write only the player's ``<div>`` and ``<script>`` (no page
+            around them), to paste into an existing page; any number of players can share a page.
         progress: show a progress bar on stderr (when it is a terminal).
 
     Returns:
@@ -110,7 +126,7 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
     options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
                             hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
                             trails=trails, ylim=ylim, font_scale=font_scale, palette=palette, caption=caption,
-                            scale=scale, colors=colors, transparent=transparent)
+                            scale=scale, colors=colors, transparent=transparent, embed_snippet=embed_snippet)
     return render_with(paths, out, options, progress=progress)
 
 
@@ -126,16 +142,20 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
 
     paths = layout.check_paths([paths] if isinstance(paths, Path) else list(paths))
     if out is None:
-        out = FsPath(tempfile.mkdtemp(prefix="geoanim-")) / "animation.gif"
+        out = FsPath(tempfile.mkdtemp(prefix="geoanim-")) / "animation.html"
     out = FsPath(out)
     fmt = encode.output_format(out)
     if options.transparent and fmt == ".mp4":
         raise EncodeError(encode.NO_MP4_ALPHA)
+    if options.embed_snippet and fmt != ".html":
+        raise ValidationError(f"render: `embed_snippet` writes an HTML fragment: give an .html output (got {out.name})",
+                              param="embed_snippet")
     encode.check_writable(out)
     if fmt == ".gif":
         encode.gif_delay_check(options.fps)
-    times = layout.timeline(options.transition_frames, fps=options.fps, hold=options.hold, bounce=options.bounce,
-                            easing=easing_mod.get(options.easing))
+    # the player holds the ends and bounces itself: its frames are the transition's, t increasing
+    times = layout.timeline(options.transition_frames, fps=options.fps, hold=0.0 if fmt == ".html" else options.hold,
+                            bounce=options.bounce and fmt != ".html", easing=easing_mod.get(options.easing))
     if options.size is not None and fmt != ".png":
         check_width(*options.size, panel_count(paths, options.param_space))
     plan = layout.plan(paths, times, size=options.size, theme=options.theme, param=options.param_space,
@@ -153,6 +173,8 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
 
     fr = FrameRenderer(plan)
     th = plan.theme
+    if fmt == ".html":
+        return _write_player(out, plan, fr, options, progress=progress, start=start)
     spec = encode.VideoSpec(plan.width, plan.height, options.fps, layout.rgb(th.bg),
                             (layout.rgb(th.fg), layout.rgb(th.muted)), colors=options.colors,
                             transparent=options.transparent)
@@ -171,6 +193,54 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
     w, h = plan.width, plan.height
     w2, h2 = (w + w % 2, h + h % 2) if fmt == ".mp4" else (w, h)
     return Animation(out, fmt, n, options.fps, w2, h2, seconds=time.perf_counter() - start)
+
+
+def _write_player(out: FsPath, plan, fr, options: RenderOptions, *, progress: bool, start: float) -> Animation:
+    """The HTML player (a page, or the fragment alone with ``embed_snippet``), written atomically."""
+    from . import encode, layout, player
+    from .artists import caption, t_label
+
+    ts, repeats = layout.runs(plan.times)
+    durations = repeats / options.fps
+    durations[0] += options.hold
+    durations[-1] += options.hold
+    paths = plan.paths
+    readouts = player.Readouts(t=[t_label(float(t)) for t in ts], names=[p.title for p in plan.panels],
+                               colors=[p.color for p in plan.panels],
+                               texts=[[caption(float(t), p) for t in ts] for p in paths])
+    th = plan.theme
+    colors = [p.color for p in plan.panels]
+    theme = {"bg": "transparent" if options.transparent else th.bg, "fg": th.fg, "muted": th.muted,
+             "focus": colors[0] if colors else th.fg}
+    bar = _progress(len(ts)) if progress else None
+
+    def frames():
+        for t in ts:
+            yield fr.frame(float(t))
+            if bar:
+                bar.advance()
+
+    try:
+        text = player.build(frames, width=plan.width, height=plan.height, times=ts, durations=durations,
+                            readouts=readouts, title=plan.title, mode="bounce" if options.bounce else "loop",
+                            theme=theme, colors=options.colors, snap=(layout.rgb(th.bg), layout.rgb(th.fg),
+                                                                      layout.rgb(th.muted)),
+                            transparent=options.transparent, snippet=options.embed_snippet)
+    finally:
+        fr.close()
+        if bar:
+            bar.close()
+    target = encode.AtomicOutput(out, ".html")
+    try:
+        try:
+            target.tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise EncodeError(f"cannot write {out}: {exc.strerror or exc}") from None
+        target.commit()
+    finally:
+        target.discard()
+    return Animation(out, ".html", len(ts), options.fps, plan.width, plan.height,
+                     seconds=time.perf_counter() - start)
 
 
 def panel_count(paths: Sequence[Path], param_space: bool | None) -> int:

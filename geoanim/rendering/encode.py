@@ -35,7 +35,8 @@ from pathlib import Path as FsPath
 from ..errors import EncodeError
 from ..interrupts import terminating
 
-FORMATS = {".gif": "", ".mp4": "H.264", ".webp": "animated", ".png": "filmstrip"}  # suffix -> what it holds
+FORMATS = {".gif": "", ".mp4": "H.264", ".webp": "animated", ".png": "filmstrip",
+           ".html": "interactive player"}  # suffix -> what it holds
 MAX_GIF_FPS = 50.0  # GIF delays are whole centiseconds; browsers slow down delays under 20 ms
 
 
@@ -449,6 +450,15 @@ def _snap_palette(path: str, colors) -> None:
         if entry[3] < 255 or key in seen:
             used.add(i)
         seen.add(key)
+    snap_nearest(pal, colors, used)
+    Image.fromarray(rgba.reshape(16, 16, 4).astype(np.uint8), "RGBA").save(path)
+
+
+def snap_nearest(pal, colors, used: set[int]) -> None:
+    """In the (n, 3) palette array, set the entry nearest each colour (skipping ``used`` ones, then marking
+    it used) to that exact colour, if it is within 48 levels of it (a far entry is a colour of its own)."""
+    import numpy as np
+
     for c in colors:
         dist = ((pal - np.array(c)) ** 2).sum(axis=1)
         for i in np.argsort(dist):
@@ -457,4 +467,3 @@ def _snap_palette(path: str, colors) -> None:
                 if dist[i] < 48 ** 2:
                     pal[i] = c
                 break
-    Image.fromarray(rgba.reshape(16, 16, 4).astype(np.uint8), "RGBA").save(path)

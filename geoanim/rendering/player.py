@@ -1,0 +1,337 @@
+"""The HTML player: one self-contained file (or a fragment to paste into a page) that scrubs a render
+frame by frame, with no network, no external script, font or style.
+
+How the frames travel compactly (measured on the flagship, 80 frames of 960x400; the numbers are in
+bench/player_size.py and the README):
+
+- Each frame is cut into square tiles (``TILE`` px). Most tiles of most frames are the same as the
+  tile most frames show there (axes, titles, empty background): those go once into a **background**
+  image. A frame then lists only the positions where it differs from the background, and which
+  tile it shows there.
+- Equal tiles are stored once (a flat fill under a curve, a repeated tick label), in **atlas** images
+  of ``ATLAS_COLUMNS`` tiles per row, in the order frames first use them.
+- Background and atlas share one palette of ``colors`` entries (as a GIF does) with the theme's
+  background and text colours snapped exact, and are lossless WebP, which packs palette indices.
+- The **index** (per frame: how many tiles, each one's position as a gap from the previous, and
+  either "the next new tile" or an earlier tile's number, all LEB128 varints) is deflated; the
+  browser inflates it with ``DecompressionStream``.
+
+A frame is then one background draw plus its tiles, for any frame in any order: the slider seeks
+without decoding the frames before it. Per-frame WebP or PNG data URIs (no sharing between frames)
+were 3-4x larger, and one WebP sprite sheet of whole frames (which shares through the encoder's
+back-references) was 1.6x.
+
+The player itself (player.js, player.css beside this module) is plain JavaScript: it finds its own
+``<div>`` as the element before its ``<script>``, so a page may hold any number of players, even
+the same fragment twice, without ids that collide.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+TILE = 8  # px: on the flagship, 16 makes the file 12% larger (a shorter index, more pixels), 32 26%
+ATLAS_COLUMNS = 128  # tiles per atlas row
+MAX_WEBP_SIDE = 16383  # px: WebP's limit on either side
+MARK_START, MARK_END = "<!-- geoanim player -->", "<!-- /geoanim player -->"
+
+
+@dataclass
+class Tiled:
+    """Frames as a background and, per frame, the tiles that differ from it."""
+
+    width: int
+    height: int
+    tile: int
+    background: np.ndarray  # (height, width, 4) uint8
+    tiles: np.ndarray  # (m, tile, tile, 4) uint8: every tile some frame shows off the background
+    refs: list[np.ndarray]  # per frame: (k, 2) int64 rows of (position, tile number), positions increasing
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        """Tile rows and columns covering the frame."""
+        return -(-self.height // self.tile), -(-self.width // self.tile)
+
+    def frame(self, k: int) -> np.ndarray:
+        """Frame k rebuilt as the player draws it (the tests compare it with the frame drawn)."""
+        rows, cols = self.grid
+        T = self.tile
+        out = np.zeros((rows * T, cols * T, 4), np.uint8)
+        out[:self.height, :self.width] = self.background
+        for pos, i in self.refs[k]:
+            y, x = divmod(int(pos), cols)
+            out[y * T:(y + 1) * T, x * T:(x + 1) * T] = self.tiles[i]
+        return out[:self.height, :self.width]
+
+
+def _tile_view(frame: np.ndarray, tile: int) -> np.ndarray:
+    """(rows * cols, tile, tile, 4): the frame's tiles in reading order, the last row and column padded with 0."""
+    h, w = frame.shape[:2]
+    rows, cols = -(-h // tile), -(-w // tile)
+    padded = np.zeros((rows * tile, cols * tile, 4), np.uint8)
+    padded[:h, :w] = frame
+    return padded.reshape(rows, tile, cols, tile, 4).swapaxes(1, 2).reshape(rows * cols, tile, tile, 4)
+
+
+def tile_frames(frames: Iterable, width: int, height: int, tile: int = TILE) -> Tiled:
+    """Cut RGBA frames (buffers of ``height`` x ``width`` x 4) into tiles, storing each distinct tile once.
+
+    Frames stream through: memory holds the distinct tiles, not the frames.
+    """
+    seen: dict[bytes, int] = {}
+    store: list[np.ndarray] = []
+    ids = []
+    for buf in frames:
+        tiles = _tile_view(np.asarray(buf).reshape(height, width, 4), tile)
+        row = np.empty(len(tiles), np.int64)
+        for p, t in enumerate(tiles):
+            key = t.tobytes()
+            i = seen.get(key)
+            if i is None:
+                i = seen[key] = len(store)
+                store.append(t.copy())
+            row[p] = i
+        ids.append(row)
+    return _split(np.stack(ids), np.stack(store), width, height, tile)
+
+
+def _split(ids: np.ndarray, store: np.ndarray, width: int, height: int, tile: int) -> Tiled:
+    """Background = at each position the tile most frames show; the rest become per-frame references
+    into an atlas of the tiles they use, numbered in order of first use."""
+    n, positions = ids.shape
+    base = np.empty(positions, np.int64)
+    for p in range(positions):
+        values, counts = np.unique(ids[:, p], return_counts=True)
+        base[p] = values[np.argmax(counts)]
+    rows, cols = -(-height // tile), -(-width // tile)
+    background = store[base].reshape(rows, cols, tile, tile, 4).swapaxes(1, 2).reshape(rows * tile, cols * tile, 4)
+    number: dict[int, int] = {}
+    refs = []
+    for k in range(n):
+        where = np.flatnonzero(ids[k] != base)
+        refs.append(np.array([(p, number.setdefault(int(ids[k, p]), len(number))) for p in where],
+                             np.int64).reshape(-1, 2))
+    used = np.array(list(number), np.int64)
+    tiles = store[used] if used.size else np.zeros((0, tile, tile, 4), np.uint8)
+    return Tiled(width, height, tile, np.ascontiguousarray(background[:height, :width]), tiles, refs)
+
+
+def quantize(tiled: Tiled, colors: int, snap: Sequence[tuple[int, int, int]], transparent: bool) -> Tiled:
+    """Background and tiles mapped through one palette of ``colors`` entries, the ``snap`` colours (the
+    theme's background and text) exact; tiles that became equal are merged."""
+    from PIL import Image
+
+    T = tiled.tile
+    flat = np.concatenate([tiled.background.reshape(-1, 4), tiled.tiles.reshape(-1, 4)])
+    im = Image.fromarray(flat.reshape(-1, 1, 4) if transparent else np.ascontiguousarray(flat[:, :3]).reshape(-1, 1, 3))
+    if transparent:  # Pillow quantizes RGBA by octree only
+        q = im.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    else:
+        q = im.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        _snap(q, snap)
+    mapped = np.asarray(q.convert("RGBA")).reshape(-1, 4)
+    if not transparent:
+        mapped = mapped.copy()
+        mapped[:, 3] = 255
+    split = tiled.height * tiled.width
+    background = mapped[:split].reshape(tiled.height, tiled.width, 4)
+    tiles = mapped[split:].reshape(-1, T, T, 4)
+    # merge tiles the palette made equal, and drop references to tiles now equal to the background
+    bg_tiles = _tile_view(background, T)
+    seen: dict[bytes, int] = {}
+    store: list[np.ndarray] = []
+    refs = []
+    for r in tiled.refs:
+        out = []
+        for pos, i in r:
+            t = tiles[i]
+            if np.array_equal(t, bg_tiles[pos]):
+                continue
+            j = seen.setdefault(t.tobytes(), len(store))
+            if j == len(store):
+                store.append(t)
+            out.append((pos, j))
+        refs.append(np.array(out, np.int64).reshape(-1, 2))
+    return Tiled(tiled.width, tiled.height, T, np.ascontiguousarray(background),
+                 np.stack(store) if store else np.zeros((0, T, T, 4), np.uint8), refs)
+
+
+def _snap(q, colors: Sequence[tuple[int, int, int]]) -> None:
+    """Replace the palette entry nearest each colour by that exact colour (as the GIF encoder does)."""
+    from .encode import snap_nearest
+
+    pal = np.array(q.getpalette()[:3 * 256], np.int64).reshape(-1, 3)
+    snap_nearest(pal, colors, set())
+    q.putpalette(pal.astype(np.uint8).ravel().tolist())
+
+
+def _varints(values: Iterable[int]) -> bytes:
+    out = bytearray()
+    for v in values:
+        v = int(v)
+        while v >= 0x80:
+            out.append((v & 0x7F) | 0x80)
+            v >>= 7
+        out.append(v)
+    return bytes(out)
+
+
+def index_bytes(refs: Sequence[np.ndarray]) -> bytes:
+    """The per-frame references as varints: count, then per tile (gap from the previous position,
+    0 for "the next tile not used before" or 1 + an earlier tile's number)."""
+    values: list[int] = []
+    fresh = 0
+    for r in refs:
+        values.append(len(r))
+        prev = -1
+        for pos, i in r:
+            values.append(int(pos) - prev - 1)
+            prev = int(pos)
+            if i == fresh:
+                values.append(0)
+                fresh += 1
+            else:
+                values.append(int(i) + 1)
+    return _varints(values)
+
+
+def read_index(data: bytes, frames: int) -> list[list[tuple[int, int]]]:
+    """The inverse of :func:`index_bytes` (the player does the same in JavaScript)."""
+    values, v, shift = [], 0, 0
+    for b in data:
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            values.append(v)
+            v, shift = 0, 0
+    it = iter(values)
+    out, fresh = [], 0
+    for _ in range(frames):
+        row, prev = [], -1
+        for _ in range(next(it)):
+            prev += next(it) + 1
+            code = next(it)
+            if code == 0:
+                code, fresh = fresh, fresh + 1
+            else:
+                code -= 1
+            row.append((prev, code))
+        out.append(row)
+    return out
+
+
+def _webp(rgba: np.ndarray, transparent: bool) -> bytes:
+    from PIL import Image
+
+    im = Image.fromarray(rgba if transparent else np.ascontiguousarray(rgba[..., :3]))
+    buf = io.BytesIO()
+    im.save(buf, "WEBP", lossless=True, quality=90, method=6, exact=True)  # 100: 40x the time, 0.5% smaller
+    return buf.getvalue()
+
+
+def atlas_sheets(tiles: np.ndarray, tile: int) -> list[np.ndarray]:
+    """The tiles laid out ``ATLAS_COLUMNS`` to a row, in sheets no taller than WebP allows."""
+    per_sheet = ATLAS_COLUMNS * (MAX_WEBP_SIDE // tile)
+    sheets = []
+    for s in range(0, len(tiles), per_sheet):
+        part = tiles[s:s + per_sheet]
+        rows = -(-len(part) // ATLAS_COLUMNS)
+        grid = np.zeros((rows * ATLAS_COLUMNS, tile, tile, 4), np.uint8)
+        grid[:len(part)] = part
+        sheets.append(grid.reshape(rows, ATLAS_COLUMNS, tile, tile, 4).swapaxes(1, 2)
+                      .reshape(rows * tile, ATLAS_COLUMNS * tile, 4))
+    return sheets
+
+
+def _data_uri(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+@dataclass
+class Readouts:
+    """What the controls say at each frame: t, and each panel's name, colour and distance travelled."""
+
+    t: list[str]
+    names: list[str]
+    colors: list[str]
+    texts: list[list[str]]  # per panel, per frame
+
+
+def payload(tiled: Tiled, times: Sequence[float], durations: Sequence[float], readouts: Readouts, *,
+            title: str, mode: str, transparent: bool) -> dict:
+    """Everything the player reads, as JSON-ready values."""
+    return {
+        "v": 1, "w": tiled.width, "h": tiled.height, "tile": tiled.tile, "cols": ATLAS_COLUMNS,
+        "perSheet": ATLAS_COLUMNS * (MAX_WEBP_SIDE // tiled.tile), "frames": len(times),
+        "bg": _data_uri("image/webp", _webp(tiled.background, transparent)),
+        "sheets": [_data_uri("image/webp", _webp(s, transparent)) for s in atlas_sheets(tiled.tiles, tiled.tile)],
+        "index": base64.b64encode(zlib.compress(index_bytes(tiled.refs), 9)).decode(),
+        "t": [round(float(t), 6) for t in times], "tLabel": readouts.t,
+        "dur": [round(float(d), 4) for d in durations],
+        "panels": [{"name": n, "color": c, "text": tx} for n, c, tx in zip(readouts.names, readouts.colors,
+                                                                          readouts.texts)],
+        "title": title, "mode": mode, "transparent": transparent,
+    }
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def fragment(data: dict, *, theme: dict[str, str], uid: str) -> str:
+    """The ``<div>`` and ``<script>`` of one player, to paste into any page (styles scoped to the player)."""
+    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    style = ";".join(f"--ga-{k}:{v}" for k, v in theme.items())
+    w, h = data["w"], data["h"]
+    title = html.escape(data["title"])
+    return (f"{MARK_START}\n<div class=\"geoanim-player\" id=\"{uid}\" role=\"region\" "
+            f"aria-label=\"Animation: {title}\" style=\"{style};max-width:{w}px\">\n"
+            f"<style>{_asset('player.css')}</style>\n"
+            f"<canvas class=\"geoanim-canvas\" width=\"{w}\" height=\"{h}\" tabindex=\"0\" role=\"img\" "
+            f"aria-label=\"{title}\" style=\"aspect-ratio:{w}/{h}\"></canvas>\n"
+            f"<noscript><p class=\"geoanim-msg\">This animation needs JavaScript.</p></noscript>\n"
+            f"<script type=\"application/json\" class=\"geoanim-data\">{blob}</script>\n"
+            f"</div>\n<script>{_asset('player.js')}</script>\n{MARK_END}\n")
+
+
+def page(fragment_html: str, *, title: str, bg: str, transparent: bool) -> str:
+    """A whole HTML document around one player."""
+    body_bg = "transparent" if transparent else bg
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{html.escape(title)}</title>\n"
+            f"<style>body{{margin:0;padding:12px;background:{body_bg}}}</style>\n</head>\n<body>\n"
+            f"{fragment_html}</body>\n</html>\n")
+
+
+def extract_fragment(document: str) -> str:
+    """The player fragment of a page (or the fragment itself) that :func:`page` wrote."""
+    start, end = document.find(MARK_START), document.find(MARK_END)
+    if start < 0 or end < 0:
+        raise ValueError("not a geoanim player")
+    return document[start:end + len(MARK_END)] + "\n"
+
+
+def uid_for(data: dict) -> str:
+    """A namespaced id from the content: the same render gives the same file."""
+    return "geoanim-" + hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def build(frames: Callable[[], Iterable], *, width: int, height: int, times: Sequence[float],
+          durations: Sequence[float], readouts: Readouts, title: str, mode: str, theme: dict[str, str],
+          colors: int, snap: Sequence[tuple[int, int, int]], transparent: bool, snippet: bool) -> str:
+    """The player's HTML (a page, or with ``snippet`` just the fragment) for frames drawn by ``frames()``."""
+    tiled = quantize(tile_frames(frames(), width, height), colors, snap, transparent)
+    data = payload(tiled, times, durations, readouts, title=title, mode=mode, transparent=transparent)
+    frag = fragment(data, theme=theme, uid=uid_for(data))
+    return frag if snippet else page(frag, title=title, bg=theme["bg"], transparent=transparent)
