@@ -1,4 +1,4 @@
-"""Render geodesics as side-by-side animations (GIF, MP4, WebP) or a PNG filmstrip.
+"""Render geodesics as side-by-side animations (GIF, MP4, WebP), a PNG filmstrip or an HTML player.
 
     >>> import geoanim
     >>> p, q = geoanim.parse("normal(-4, 1)"), geoanim.parse("normal(4, 1)")
@@ -163,6 +163,10 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
                        palette=options.palette, caption=options.caption, scale=options.scale,
                        transparent=options.transparent)
 
+    if fmt == ".html":
+        from .player import check_size
+
+        check_size(plan.width, plan.height)
     from .artists import FrameRenderer, render_strip
 
     start = time.perf_counter()

@@ -1,8 +1,11 @@
 /* geoanim player: scrubs a geoanim render frame by frame. Plain JavaScript, no network.
    The player's <div class="geoanim-player"> is the element just before this script; it holds the
-   frames as JSON (see geoanim/rendering/player.py for the format). */
+   frames as JSON (see geoanim/rendering/player.py for the format). The canvas and the controls live
+   in the div's shadow root, so the host page's styles (a blog theme's button or canvas rules) cannot
+   reach them, nor the player's styles leak out. */
 (function () {
   "use strict";
+  var CSS = "__GEOANIM_CSS__";  // player.css, put in by player.py
   var SPEEDS = [0.25, 0.5, 1, 2, 4];
   var PLAY = '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 1.5v13l11-6.5z"/></svg>';
   var PAUSE = '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 1.5h3.5v13H3zM9.5 1.5H13v13H9.5z"/></svg>';
@@ -70,11 +73,15 @@
     }
     var d = JSON.parse(root.querySelector("script.geoanim-data").textContent);
     var canvas = root.querySelector("canvas.geoanim-canvas"), ctx = canvas.getContext("2d");
+    var shadow = root.attachShadow({ mode: "open" }), noscript = root.querySelector("noscript");
+    el("style", { text: CSS }, shadow);
+    shadow.appendChild(canvas);
+    if (noscript) root.removeChild(noscript);
     var n = d.frames, T = d.tile, last = n - 1;
     var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
     // controls
-    var bar = el("div", { "class": "geoanim-bar" }, root);
+    var bar = el("div", { "class": "geoanim-bar" }, shadow);
     var play = el("button", { "class": "geoanim-play", type: "button", "aria-label": "Play", html: PLAY }, bar);
     var slider = el("input", { "class": "geoanim-slider", type: "range", min: 0, max: last, step: 1, value: 0,
       "aria-label": "Position along the geodesic (frame)" }, bar);
@@ -88,7 +95,8 @@
       el("option", { value: m[0], text: m[1] }, mode);
     });
     mode.value = d.mode;
-    var readouts = el("div", { "class": "geoanim-readouts" }, root);
+    var readouts = el("div", { "class": "geoanim-readouts" }, shadow);
+    var live = el("div", { "class": "geoanim-live", "aria-live": "polite" }, shadow);
     var texts = d.panels.map(function (p) {
       var line = el("span", {}, readouts), name = el("b", {}, line);
       el("span", { "class": "geoanim-sw", style: "background:" + p.color, "aria-hidden": "true" }, name);
@@ -114,15 +122,22 @@
       return "t = " + d.tLabel[f] + d.panels.map(function (p) { return "; " + p.name + ": " + p.text[f]; }).join("");
     }
 
+    // what a screen reader hears: the slider's value text and a polite announcement, both only while
+    // paused (during playback they would queue twenty sentences a second)
+    function announce() {
+      slider.setAttribute("aria-valuetext", describe(k));
+      live.textContent = describe(k);
+    }
+
     function show(f) {
       k = Math.max(0, Math.min(last, f));
       if (frames && k !== shown) draw(k);
       shown = frames ? k : -1;
       slider.value = k;
-      slider.setAttribute("aria-valuetext", describe(k));
+      if (!playing) slider.setAttribute("aria-valuetext", describe(k));
       tOut.textContent = "t = " + d.tLabel[k];
       texts.forEach(function (s, i) { s.textContent = d.panels[i].text[k]; });
-      root.setAttribute("data-frame", k);
+      if (root.getAttribute("data-frame") !== String(k)) root.setAttribute("data-frame", k);
     }
 
     function setPlaying(on) {
@@ -130,6 +145,7 @@
       play.innerHTML = playing ? PAUSE : PLAY;
       play.setAttribute("aria-label", playing ? "Pause" : "Play");
       root.setAttribute("data-state", playing ? "playing" : "paused");
+      if (!playing && frames) announce();
       clock = null;
       acc = 0;
       cancelAnimationFrame(raf);
@@ -153,10 +169,11 @@
 
     function tick(now) {
       if (!playing) return;
-      if (clock !== null) acc += (now - clock) / 1000 * Number(speed.value);
+      // at most a quarter second per tick: back from a background tab, it goes on, not races to catch up
+      if (clock !== null) acc += Math.min(now - clock, 250) / 1000 * Number(speed.value);
       clock = now;
-      var f = k, guard = 0;
-      while (acc >= d.dur[k] && guard++ < 4 * n) {
+      var f = k;
+      while (acc >= d.dur[k]) {
         acc -= d.dur[k];
         if (!advance()) { show(k); setPlaying(false); return; }
       }
@@ -165,19 +182,19 @@
     }
 
     function step(delta) {
-      setPlaying(false);
-      dir = delta < 0 ? -1 : 1;
       show(k + delta);
+      setPlaying(false);
     }
 
     play.addEventListener("click", function () {
       if (!playing && mode.value === "once" && k === last) show(0);
+      dir = k === last ? -1 : 1;  // bounce plays forward, except from the end
       setPlaying(!playing);
     });
     canvas.addEventListener("click", function () { play.click(); });
     slider.addEventListener("input", function () { setPlaying(false); show(Number(slider.value)); });
     speed.addEventListener("change", function () { clock = null; });
-    root.addEventListener("keydown", function (e) {
+    shadow.addEventListener("keydown", function (e) {
       var tag = e.target.tagName, native = tag === "SELECT" || (tag === "INPUT" && /^Arrow|^Home$|^End$|^Page/.test(e.key));
       if (native || e.altKey || e.ctrlKey || e.metaKey) return;
       var handled = true;
@@ -201,7 +218,7 @@
     root.setAttribute("data-state", "paused");
 
     if (!window.DecompressionStream) {
-      el("p", { "class": "geoanim-msg", text: "This browser is too old to show the animation (it lacks DecompressionStream)." }, root);
+      el("p", { "class": "geoanim-msg", text: "This browser is too old to show the animation (it lacks DecompressionStream)." }, shadow);
       root.setAttribute("data-ready", "failed");
       return;
     }
@@ -215,7 +232,7 @@
       root.setAttribute("data-ready", "1");
       if (!reduce) setPlaying(true);
     }).catch(function (err) {
-      el("p", { "class": "geoanim-msg", text: "The animation could not be loaded: " + err.message }, root);
+      el("p", { "class": "geoanim-msg", text: "The animation could not be loaded: " + err.message }, shadow);
       root.setAttribute("data-ready", "failed");
     });
     root.geoanim = { show: function (f) { setPlaying(false); show(f); }, play: function () { setPlaying(true); },
@@ -223,5 +240,9 @@
   }
 
   var me = document.currentScript, root = me && me.previousElementSibling;
-  if (root && root.classList.contains("geoanim-player") && !root.hasAttribute("data-ready")) start(root);
+  if (root && root.classList && root.classList.contains("geoanim-player")) {
+    if (!root.hasAttribute("data-ready")) start(root);
+  } else {  // run away from its <div> (jQuery's html() in the classic notebook evaluates scripts in the document head)
+    Array.prototype.forEach.call(document.querySelectorAll(".geoanim-player:not([data-ready])"), start);
+  }
 })();

@@ -138,7 +138,7 @@ def quantize(tiled: Tiled, colors: int, snap: Sequence[tuple[int, int, int]], tr
         q = im.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     else:
         q = im.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        _snap(q, snap)
+    _snap(q, snap, transparent)
     mapped = np.asarray(q.convert("RGBA")).reshape(-1, 4)
     if not transparent:
         mapped = mapped.copy()
@@ -166,13 +166,19 @@ def quantize(tiled: Tiled, colors: int, snap: Sequence[tuple[int, int, int]], tr
                  np.stack(store) if store else np.zeros((0, T, T, 4), np.uint8), refs)
 
 
-def _snap(q, colors: Sequence[tuple[int, int, int]]) -> None:
-    """Replace the palette entry nearest each colour by that exact colour (as the GIF encoder does)."""
+def _snap(q, colors: Sequence[tuple[int, int, int]], transparent: bool) -> None:
+    """Replace the palette entry nearest each colour by that exact colour (as the GIF encoder does); with
+    alpha, among the nearly opaque entries, which become opaque."""
     from .encode import snap_nearest
 
-    pal = np.array(q.getpalette()[:3 * 256], np.int64).reshape(-1, 3)
-    snap_nearest(pal, colors, set())
-    q.putpalette(pal.astype(np.uint8).ravel().tolist())
+    mode = "RGBA" if transparent else "RGB"
+    pal = np.array(q.getpalette(mode), np.int64).reshape(-1, len(mode))
+    used = set(np.flatnonzero(pal[:, 3] < 224).tolist()) if transparent else set()
+    snap_nearest(pal[:, :3], colors, used)  # a view: the entries change in place
+    if transparent:
+        for c in colors:
+            pal[(pal[:, :3] == c).all(axis=1) & (pal[:, 3] >= 224), 3] = 255
+    q.putpalette(pal.astype(np.uint8).ravel().tolist(), mode)
 
 
 def _varints(values: Iterable[int]) -> bytes:
@@ -289,19 +295,37 @@ def _asset(name: str) -> str:
 
 
 def fragment(data: dict, *, theme: dict[str, str], uid: str) -> str:
-    """The ``<div>`` and ``<script>`` of one player, to paste into any page (styles scoped to the player)."""
-    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    style = ";".join(f"--ga-{k}:{v}" for k, v in theme.items())
+    """The ``<div>`` and ``<script>`` of one player, to paste into any page. The script carries the styles
+    and puts them, the canvas and the controls in the div's shadow root: nothing reaches in or out."""
+    blob = _script_json(data)
     w, h = data["w"], data["h"]
-    title = html.escape(data["title"])
+    style = ";".join(f"--ga-{k}:{v}" for k, v in {**theme, "w": f"{w}px"}.items())
+    title = html.escape(data["title"].strip() or "geoanim animation")
+    keys = "Left and right arrow keys step one frame; Space plays and pauses."
+    css = _script_json(_asset("player.css").strip())
+    script = _asset("player.js").replace('"__GEOANIM_CSS__"', css)
     return (f"{MARK_START}\n<div class=\"geoanim-player\" id=\"{uid}\" role=\"region\" "
-            f"aria-label=\"Animation: {title}\" style=\"{style};max-width:{w}px\">\n"
-            f"<style>{_asset('player.css')}</style>\n"
+            f"aria-label=\"Animation: {title}\" style=\"{style};max-width:{w}px;margin:0 auto\">\n"
             f"<canvas class=\"geoanim-canvas\" width=\"{w}\" height=\"{h}\" tabindex=\"0\" role=\"img\" "
-            f"aria-label=\"{title}\" style=\"aspect-ratio:{w}/{h}\"></canvas>\n"
+            f"aria-label=\"{title}. {keys}\" style=\"aspect-ratio:{w}/{h}\"></canvas>\n"
             f"<noscript><p class=\"geoanim-msg\">This animation needs JavaScript.</p></noscript>\n"
             f"<script type=\"application/json\" class=\"geoanim-data\">{blob}</script>\n"
-            f"</div>\n<script>{_asset('player.js')}</script>\n{MARK_END}\n")
+            f"</div>\n<script>{script}</script>\n{MARK_END}\n")
+
+
+def _script_json(value) -> str:
+    """JSON to put inside a <script> element: every '<' escaped, so no '</script>' or '<!--' in the data can
+    end the element or change how the HTML parser reads it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def check_size(width: int, height: int) -> None:
+    """The player stores its background and atlases as WebP, which allows at most 16383 px a side."""
+    if max(width, height) > MAX_WEBP_SIDE:
+        from ..errors import EncodeError
+
+        raise EncodeError(f"html: frames of {width}x{height} px are larger than the player holds "
+                          f"(at most {MAX_WEBP_SIDE} px a side, after --scale)")
 
 
 def page(fragment_html: str, *, title: str, bg: str, transparent: bool) -> str:
