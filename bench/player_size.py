@@ -48,12 +48,9 @@ Promise.all(JSON.parse(document.getElementById('d').textContent).map(u => {{
 </script></body></html>"""
 
 
-def encode(im: Image.Image, fmt: str) -> bytes:
+def png(im: Image.Image) -> bytes:
     buf = io.BytesIO()
-    if fmt == "PNG":
-        im.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buf, "PNG", optimize=True)
-    else:
-        im.save(buf, "WEBP", lossless=True, quality=90, method=6, exact=True)
+    im.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buf, "PNG", optimize=True)
     return buf.getvalue()
 
 
@@ -78,14 +75,14 @@ def main() -> None:
     raw = [np.array(fr.frame(float(t))) for t in ts]
     fr.close()
     th = plan.theme
-    tiled = player.quantize(player.tile_frames(iter(raw), plan.width, plan.height), o.colors,
-                            [layout.rgb(th.bg), layout.rgb(th.fg), layout.rgb(th.muted)], False)
+    tiled = player.tile_frames(iter(raw), plan.width, plan.height, colors=o.colors,
+                               snap=[layout.rgb(th.bg), layout.rgb(th.fg), layout.rgb(th.muted)])
     frames = [Image.fromarray(np.ascontiguousarray(tiled.frame(k)[..., :3])) for k in range(len(ts))]
     sheets = [np.concatenate([np.asarray(f) for f in frames[s:s + 40]]) for s in range(0, len(frames), 40)]
     variants = {
-        "png": [uri(encode(f, "PNG"), "image/png") for f in frames],
-        "webp": [uri(encode(f, "WEBP"), "image/webp") for f in frames],
-        "sprite": [uri(encode(Image.fromarray(s), "WEBP"), "image/webp") for s in sheets],
+        "png": [uri(png(f), "image/png") for f in frames],
+        "webp": [uri(player.webp_bytes(np.asarray(f), False), "image/webp") for f in frames],
+        "sprite": [uri(player.webp_bytes(s, False), "image/webp") for s in sheets],
     }
     pages = {}
     for name, uris in variants.items():

@@ -441,10 +441,8 @@ def render(
     from .paths import geodesic, get_metric
     from .spec import parse
 
-    options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
-                            hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
-                            trails=trails, ylim=ylim, font_scale=font_scale, palette=palette, caption=caption,
-                            scale=scale, colors=colors, transparent=transparent, embed_snippet=embed_snippet)
+    given = locals()  # every option is a parameter of the same name
+    options = RenderOptions(**{name: given[name] for name in RenderOptions.names()})
     if (p is None) != (q is None):
         raise ValidationError("render: give both distributions P and Q, or neither (for the flagship)")
     a, b = parse(p or FLAGSHIP[0]), parse(q or FLAGSHIP[1])

@@ -111,7 +111,7 @@ def test_quantized_frames_keep_theme_colours_exact():
     originals = [np.array(fr.frame(float(t))) for t in times]
     fr.close()
     white, ink = (255, 255, 255), layout.rgb(plan.theme.fg)
-    tiled = player.quantize(player.tile_frames(iter(originals), 480, 200), 32, [white, ink], False)
+    tiled = player.tile_frames(iter(originals), 480, 200, colors=32, snap=[white, ink])
     for k, f in enumerate(originals):
         q = tiled.frame(k)
         page = (f[..., :3] == white).all(axis=2)

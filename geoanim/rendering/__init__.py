@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import sys
 import tempfile
@@ -21,7 +22,7 @@ from ..errors import EncodeError, ValidationError
 from ..options import DEFAULTS, RenderOptions, check_width, parse_size
 from ..paths.base import Path
 
-_shown = 0  # players shown inline so far: each gets its own id
+_shown = itertools.count(1)  # players shown inline: each gets its own id
 
 
 @dataclass
@@ -46,10 +47,8 @@ class Animation:
         if self.format == ".html":  # the player's fragment, under an id of its own
             from .player import extract_fragment
 
-            global _shown
-            _shown += 1
             frag = extract_fragment(self.path.read_text(encoding="utf-8"))
-            return frag.replace('id="geoanim-', f'id="geoanim-{_shown}-', 1)
+            return frag.replace('id="geoanim-', f'id="geoanim-{next(_shown)}-', 1)
         data = base64.b64encode(self.path.read_bytes()).decode()
         if self.format == ".mp4":
             return (f'<video width="{self.width}" controls autoplay loop muted playsinline>'
@@ -60,11 +59,10 @@ class Animation:
     @property
     def summary(self) -> str:
         """What the file holds: "120 frames at 20 fps", or for a PNG "filmstrip, 5 snapshots per metric"."""
-        if self.format == ".html":
-            return f"player, {self.frames} frame{'s' * (self.frames != 1)} at {self.fps:g} fps"
         if self.format == ".png":
             return f"filmstrip, {self.strip} snapshots per metric"
-        return f"{self.frames} frame{'s' * (self.frames != 1)} at {self.fps:g} fps"
+        frames = f"{self.frames} frame{'s' * (self.frames != 1)} at {self.fps:g} fps"
+        return "player, " + frames if self.format == ".html" else frames
 
     def __repr__(self) -> str:
         return (f"Animation({str(self.path)!r}, {self.width}x{self.height}, {self.summary}, "
@@ -123,10 +121,8 @@ def render(paths: Path | Sequence[Path], out: str | os.PathLike | None = None, *
         ValidationError: an option out of range, paths that do not share endpoints, ...
         EncodeError: an unsupported format, a path that cannot be written, a transparent MP4.
     """
-    options = RenderOptions(frames=frames, duration=duration, fps=fps, size=size, theme=theme, easing=easing,
-                            hold=hold, bounce=bounce, title=title, param_space=param_space, strip=strip,
-                            trails=trails, ylim=ylim, font_scale=font_scale, palette=palette, caption=caption,
-                            scale=scale, colors=colors, transparent=transparent, embed_snippet=embed_snippet)
+    given = locals()  # every option is a parameter of the same name
+    options = RenderOptions(**{name: given[name] for name in RenderOptions.names()})
     return render_with(paths, out, options, progress=progress)
 
 
@@ -153,8 +149,8 @@ def render_with(paths: Path | Sequence[Path], out: str | os.PathLike | None, opt
     encode.check_writable(out)
     if fmt == ".gif":
         encode.gif_delay_check(options.fps)
-    # the player holds the ends and bounces itself: its frames are the transition's, t increasing
-    times = layout.timeline(options.transition_frames, fps=options.fps, hold=0.0 if fmt == ".html" else options.hold,
+    # the player bounces by itself: its frames go one way, t increasing
+    times = layout.timeline(options.transition_frames, fps=options.fps, hold=options.hold,
                             bounce=options.bounce and fmt != ".html", easing=easing_mod.get(options.easing))
     if options.size is not None and fmt != ".png":
         check_width(*options.size, panel_count(paths, options.param_space))
@@ -204,18 +200,14 @@ def _write_player(out: FsPath, plan, fr, options: RenderOptions, *, progress: bo
     from . import encode, layout, player
     from .artists import caption, t_label
 
-    ts, repeats = layout.runs(plan.times)
-    durations = repeats / options.fps
-    durations[0] += options.hold
-    durations[-1] += options.hold
-    paths = plan.paths
-    readouts = player.Readouts(t=[t_label(float(t)) for t in ts], names=[p.title for p in plan.panels],
-                               colors=[p.color for p in plan.panels],
-                               texts=[[caption(float(t), p) for t in ts] for p in paths])
+    ts, repeats = layout.runs(plan.times)  # a hold is the end frame's longer duration, as in GIF
+    panels = plan.panels
+    readouts = player.Readouts(t=[t_label(float(t)) for t in ts], names=[p.title for p in panels],
+                               colors=[p.color for p in panels],
+                               texts=[[caption(float(t), p.path) for t in ts] for p in panels])
     th = plan.theme
-    colors = [p.color for p in plan.panels]
     theme = {"bg": "transparent" if options.transparent else th.bg, "fg": th.fg, "muted": th.muted,
-             "focus": colors[0] if colors else th.fg}
+             "focus": panels[0].color}
     bar = _progress(len(ts)) if progress else None
 
     def frames():
@@ -225,7 +217,7 @@ def _write_player(out: FsPath, plan, fr, options: RenderOptions, *, progress: bo
                 bar.advance()
 
     try:
-        text = player.build(frames, width=plan.width, height=plan.height, times=ts, durations=durations,
+        text = player.build(frames, width=plan.width, height=plan.height, times=ts, durations=repeats / options.fps,
                             readouts=readouts, title=plan.title, mode="bounce" if options.bounce else "loop",
                             theme=theme, colors=options.colors, snap=(layout.rgb(th.bg), layout.rgb(th.fg),
                                                                       layout.rgb(th.muted)),
@@ -234,15 +226,11 @@ def _write_player(out: FsPath, plan, fr, options: RenderOptions, *, progress: bo
         fr.close()
         if bar:
             bar.close()
-    target = encode.AtomicOutput(out, ".html")
-    try:
+    with encode.AtomicOutput(out, ".html") as target:
         try:
             target.tmp.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise EncodeError(f"cannot write {out}: {exc.strerror or exc}") from None
-        target.commit()
-    finally:
-        target.discard()
     return Animation(out, ".html", len(ts), options.fps, plan.width, plan.height,
                      seconds=time.perf_counter() - start)
 

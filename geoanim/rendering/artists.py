@@ -201,15 +201,10 @@ def save_figure(fig: Figure, out, theme: Theme) -> None:
 
     target = check_writable(out)
     fmt = target.suffix.lower().lstrip(".")
-    tmp = AtomicOutput(target, target.suffix.lower())
-    try:
-        # reproducible bytes: an SVG would carry the date and ids salted at random (a PNG carries no time)
-        with matplotlib.rc_context({"svg.hashsalt": "geoanim"}):
-            fig.savefig(tmp.tmp, format=fmt, facecolor=theme.face, dpi=100,
-                        metadata={"Date": None} if fmt == "svg" else None)
-        tmp.commit()
-    finally:
-        tmp.discard()
+    # reproducible bytes: an SVG would carry the date and ids salted at random (a PNG carries no time)
+    with AtomicOutput(target, target.suffix.lower()) as tmp, matplotlib.rc_context({"svg.hashsalt": "geoanim"}):
+        fig.savefig(tmp.tmp, format=fmt, facecolor=theme.face, dpi=100,
+                    metadata={"Date": None} if fmt == "svg" else None)
 
 
 @functools.lru_cache(maxsize=64)

@@ -109,6 +109,17 @@ class AtomicOutput:
         except OSError as exc:
             raise EncodeError(f"cannot write {self.target}: {exc.strerror or exc}") from None
 
+    def __enter__(self) -> AtomicOutput:
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        """Commit if the block wrote without an error; never leave the temporary file."""
+        try:
+            if exc_type is None:
+                self.commit()
+        finally:
+            self.discard()
+
     def discard(self) -> None:
         try:
             self.tmp.unlink()

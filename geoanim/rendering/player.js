@@ -24,8 +24,7 @@
   function loadImage(src) {
     var img = new Image();
     img.src = src;
-    if (img.decode) return img.decode().then(function () { return img; });
-    return new Promise(function (ok, fail) { img.onload = function () { ok(img); }; img.onerror = fail; });
+    return img.decode().then(function () { return img; });
   }
 
   function inflate(b64) {

@@ -17,13 +17,14 @@ bench/player_size.py and the README):
   browser inflates it with ``DecompressionStream``.
 
 A frame is then one background draw plus its tiles, for any frame in any order: the slider seeks
-without decoding the frames before it. Per-frame WebP or PNG data URIs (no sharing between frames)
-were 3-4x larger, and one WebP sprite sheet of whole frames (which shares through the encoder's
-back-references) was 1.6x.
+without decoding the frames before it. Per-frame lossless WebP data URIs (no sharing between
+frames) were 4.6x larger, palette PNGs 5.6x, and WebP sheets of whole frames (which share through the
+encoder's back-references) 1.7x.
 
 The player itself (player.js, player.css beside this module) is plain JavaScript: it finds its own
-``<div>`` as the element before its ``<script>``, so a page may hold any number of players, even
-the same fragment twice, without ids that collide.
+``<div>`` as the element before its ``<script>`` (or, where a page moved the script, every player not
+yet started), so a page may hold any number of players, even the same fragment twice; the canvas and
+controls live in the div's shadow root, out of reach of the page's styles.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from importlib import resources
 
 import numpy as np
 
-TILE = 8  # px: on the flagship, 16 makes the file 12% larger (a shorter index, more pixels), 32 26%
+TILE = 8  # px: on the flagship, 16 makes the file 12% larger (a shorter index, more pixels), 32 28%
 ATLAS_COLUMNS = 128  # tiles per atlas row
 MAX_WEBP_SIDE = 16383  # px: WebP's limit on either side
 MARK_START, MARK_END = "<!-- geoanim player -->", "<!-- /geoanim player -->"
@@ -83,26 +84,44 @@ def _tile_view(frame: np.ndarray, tile: int) -> np.ndarray:
     return padded.reshape(rows, tile, cols, tile, 4).swapaxes(1, 2).reshape(rows * cols, tile, tile, 4)
 
 
-def tile_frames(frames: Iterable, width: int, height: int, tile: int = TILE) -> Tiled:
+def tile_frames(frames: Iterable, width: int, height: int, tile: int = TILE, *, colors: int | None = None,
+                snap: Sequence[tuple[int, int, int]] = (), transparent: bool = False) -> Tiled:
     """Cut RGBA frames (buffers of ``height`` x ``width`` x 4) into tiles, storing each distinct tile once.
 
+    With ``colors``, the tiles are mapped through one palette of that many entries (as a GIF is), the
+    ``snap`` colours (the theme's background and text) exact, and tiles the palette made equal merged.
     Frames stream through: memory holds the distinct tiles, not the frames.
     """
     seen: dict[bytes, int] = {}
     store: list[np.ndarray] = []
     ids = []
+    before = None
     for buf in frames:
         tiles = _tile_view(np.asarray(buf).reshape(height, width, 4), tile)
         row = np.empty(len(tiles), np.int64)
-        for p, t in enumerate(tiles):
-            key = t.tobytes()
+        if before is None:
+            changed = np.arange(len(tiles))
+        else:  # most tiles are the frame before's: only the others are looked up
+            same = (tiles == before[0]).reshape(len(tiles), -1).all(axis=1)
+            row[same] = before[1][same]
+            changed = np.flatnonzero(~same)
+        for p in changed:
+            key = tiles[p].tobytes()
             i = seen.get(key)
             if i is None:
                 i = seen[key] = len(store)
-                store.append(t.copy())
+                store.append(tiles[p].copy())  # not a view: it would keep the whole frame alive
             row[p] = i
         ids.append(row)
-    return _split(np.stack(ids), np.stack(store), width, height, tile)
+        before = tiles, row
+    distinct = np.stack(store)
+    id_matrix = np.stack(ids)
+    if colors is not None:
+        distinct = _quantize(distinct, colors, snap, transparent)
+        distinct, merged = np.unique(distinct.reshape(len(distinct), -1), axis=0, return_inverse=True)
+        distinct = distinct.reshape(-1, tile, tile, 4)
+        id_matrix = merged.reshape(-1)[id_matrix]
+    return _split(id_matrix, distinct, width, height, tile)
 
 
 def _split(ids: np.ndarray, store: np.ndarray, width: int, height: int, tile: int) -> Tiled:
@@ -126,44 +145,21 @@ def _split(ids: np.ndarray, store: np.ndarray, width: int, height: int, tile: in
     return Tiled(width, height, tile, np.ascontiguousarray(background[:height, :width]), tiles, refs)
 
 
-def quantize(tiled: Tiled, colors: int, snap: Sequence[tuple[int, int, int]], transparent: bool) -> Tiled:
-    """Background and tiles mapped through one palette of ``colors`` entries, the ``snap`` colours (the
-    theme's background and text) exact; tiles that became equal are merged."""
+def _quantize(tiles: np.ndarray, colors: int, snap: Sequence[tuple[int, int, int]], transparent: bool) -> np.ndarray:
+    """The tiles' pixels mapped through one palette of ``colors`` entries, the ``snap`` colours exact."""
     from PIL import Image
 
-    T = tiled.tile
-    flat = np.concatenate([tiled.background.reshape(-1, 4), tiled.tiles.reshape(-1, 4)])
-    im = Image.fromarray(flat.reshape(-1, 1, 4) if transparent else np.ascontiguousarray(flat[:, :3]).reshape(-1, 1, 3))
+    flat = tiles.reshape(-1, 1, 4)
     if transparent:  # Pillow quantizes RGBA by octree only
-        q = im.quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        q = Image.fromarray(flat).quantize(colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     else:
-        q = im.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        q = Image.fromarray(np.ascontiguousarray(flat[..., :3])).quantize(colors, method=Image.Quantize.MEDIANCUT,
+                                                                         dither=Image.Dither.NONE)
     _snap(q, snap, transparent)
-    mapped = np.asarray(q.convert("RGBA")).reshape(-1, 4)
+    mapped = np.array(q.convert("RGBA"))
     if not transparent:
-        mapped = mapped.copy()
-        mapped[:, 3] = 255
-    split = tiled.height * tiled.width
-    background = mapped[:split].reshape(tiled.height, tiled.width, 4)
-    tiles = mapped[split:].reshape(-1, T, T, 4)
-    # merge tiles the palette made equal, and drop references to tiles now equal to the background
-    bg_tiles = _tile_view(background, T)
-    seen: dict[bytes, int] = {}
-    store: list[np.ndarray] = []
-    refs = []
-    for r in tiled.refs:
-        out = []
-        for pos, i in r:
-            t = tiles[i]
-            if np.array_equal(t, bg_tiles[pos]):
-                continue
-            j = seen.setdefault(t.tobytes(), len(store))
-            if j == len(store):
-                store.append(t)
-            out.append((pos, j))
-        refs.append(np.array(out, np.int64).reshape(-1, 2))
-    return Tiled(tiled.width, tiled.height, T, np.ascontiguousarray(background),
-                 np.stack(store) if store else np.zeros((0, T, T, 4), np.uint8), refs)
+        mapped[..., 3] = 255
+    return mapped.reshape(tiles.shape)
 
 
 def _snap(q, colors: Sequence[tuple[int, int, int]], transparent: bool) -> None:
@@ -236,7 +232,8 @@ def read_index(data: bytes, frames: int) -> list[list[tuple[int, int]]]:
     return out
 
 
-def _webp(rgba: np.ndarray, transparent: bool) -> bytes:
+def webp_bytes(rgba: np.ndarray, transparent: bool) -> bytes:
+    """Lossless WebP, as the player stores its images."""
     from PIL import Image
 
     im = Image.fromarray(rgba if transparent else np.ascontiguousarray(rgba[..., :3]))
@@ -277,10 +274,10 @@ def payload(tiled: Tiled, times: Sequence[float], durations: Sequence[float], re
             title: str, mode: str, transparent: bool) -> dict:
     """Everything the player reads, as JSON-ready values."""
     return {
-        "v": 1, "w": tiled.width, "h": tiled.height, "tile": tiled.tile, "cols": ATLAS_COLUMNS,
+        "w": tiled.width, "h": tiled.height, "tile": tiled.tile, "cols": ATLAS_COLUMNS,
         "perSheet": ATLAS_COLUMNS * (MAX_WEBP_SIDE // tiled.tile), "frames": len(times),
-        "bg": _data_uri("image/webp", _webp(tiled.background, transparent)),
-        "sheets": [_data_uri("image/webp", _webp(s, transparent)) for s in atlas_sheets(tiled.tiles, tiled.tile)],
+        "bg": _data_uri("image/webp", webp_bytes(tiled.background, transparent)),
+        "sheets": [_data_uri("image/webp", webp_bytes(s, transparent)) for s in atlas_sheets(tiled.tiles, tiled.tile)],
         "index": base64.b64encode(zlib.compress(index_bytes(tiled.refs), 9)).decode(),
         "t": [round(float(t), 6) for t in times], "tLabel": readouts.t,
         "dur": [round(float(d), 4) for d in durations],
@@ -355,7 +352,7 @@ def build(frames: Callable[[], Iterable], *, width: int, height: int, times: Seq
           durations: Sequence[float], readouts: Readouts, title: str, mode: str, theme: dict[str, str],
           colors: int, snap: Sequence[tuple[int, int, int]], transparent: bool, snippet: bool) -> str:
     """The player's HTML (a page, or with ``snippet`` just the fragment) for frames drawn by ``frames()``."""
-    tiled = quantize(tile_frames(frames(), width, height), colors, snap, transparent)
+    tiled = tile_frames(frames(), width, height, colors=colors, snap=snap, transparent=transparent)
     data = payload(tiled, times, durations, readouts, title=title, mode=mode, transparent=transparent)
     frag = fragment(data, theme=theme, uid=uid_for(data))
     return frag if snippet else page(frag, title=title, bg=theme["bg"], transparent=transparent)
